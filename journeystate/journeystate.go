@@ -1,0 +1,190 @@
+// Package journeystate holds journeybot's domain: customers and their identities on each channel, conversations with
+// their owner, messages, the append-only journey event log and the knowledge passages the bot answers from, plus the
+// Store interface that every storage backend implements.
+//
+// It must not depend on any storage technology, channel adapter or model: those depend on it.
+package journeystate
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Sentinel errors returned by Store implementations; check them with errors.Is.
+var (
+	// ErrNotFound means the requested row does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means the write would break a uniqueness or state rule (for example a key already used with
+	// different content).
+	ErrConflict = errors.New("conflict")
+)
+
+// Channel names. A channel is where a customer talks to journeybot.
+const (
+	ChannelWeb   = "web"
+	ChannelSlack = "slack"
+	ChannelSMS   = "sms"
+)
+
+// Level says how an identity was established.
+type Level string
+
+// Identity levels, weakest first.
+const (
+	LevelAnonymous Level = "anonymous" // a widget visitor id, a phone number nobody vouched for
+	LevelClaimed   Level = "claimed"   // the customer said who they are, unverified
+	LevelVerified  Level = "verified"  // proven: HMAC-signed user id, Slack profile email, SMS phone
+)
+
+// Actor is who did something: wrote a message, changed an owner, caused an event.
+type Actor string
+
+// Actors.
+const (
+	ActorCustomer Actor = "customer"
+	ActorBot      Actor = "bot"
+	ActorAgent    Actor = "agent"
+	ActorRule     Actor = "rule"
+	ActorSystem   Actor = "system"
+)
+
+// Owner is who answers a conversation. Exactly one at a time.
+type Owner string
+
+// Owners.
+const (
+	OwnerBot    Owner = "bot"
+	OwnerQueue  Owner = "queue"
+	OwnerAgent  Owner = "agent"
+	OwnerClosed Owner = "closed"
+)
+
+// Profile is what is known about a person: filled from channel hints and later from identify calls.
+type Profile struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}
+
+// Customer is one person, whatever channel they use.
+type Customer struct {
+	ID        string
+	Profile   Profile
+	Traits    map[string]string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Identity maps (Channel, ExternalID) to a customer.
+type Identity struct {
+	Channel    string
+	ExternalID string
+	CustomerID string
+	Level      Level
+	CreatedAt  time.Time
+}
+
+// IdentityClaim is what a channel knows about the sender of a message: who they are on that channel and how sure it
+// is, with profile hints used to fill a new customer's empty profile fields.
+type IdentityClaim struct {
+	Channel    string
+	ExternalID string
+	Level      Level
+	Profile    Profile
+}
+
+// Conversation is a thread with one customer on one channel.
+type Conversation struct {
+	ID         string
+	CustomerID string
+	Channel    string
+	// ThreadID is the channel's own id of the thread (web: the visitor id; Slack: channel and thread ts; SMS: the
+	// customer's number).
+	ThreadID  string
+	Owner     Owner
+	AgentID   string // set when Owner is OwnerAgent
+	LastSeq   int64  // sequence number of the newest message; 0 when none
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// OwnerChange moves a conversation to a new owner; the store records it as an "owner_changed" event.
+type OwnerChange struct {
+	Owner   Owner
+	AgentID string
+	Actor   Actor
+	Cause   string
+}
+
+// Message is one turn of text in a conversation.
+type Message struct {
+	ID             string
+	ConversationID string
+	CustomerID     string
+	// Seq orders messages within the conversation: 1, 2, 3 ... assigned by the store.
+	Seq    int64
+	Author Actor
+	// ClientID is the id the sender gave the message (widget message id, Slack event id, Twilio MessageSid; for a
+	// bot reply, "reply:" and the id of the message it answers). Unique per customer: a resent message is stored once.
+	ClientID  string
+	Text      string
+	Meta      MessageMeta
+	CreatedAt time.Time
+}
+
+// MessageMeta is what a message carries besides its text.
+type MessageMeta struct {
+	// Source says what produced a bot reply: "model", "offline" (the offline responder, no model configured) or
+	// "fallback" (the offline responder standing in for a model that failed or was too slow).
+	Source string `json:"source,omitempty"`
+	// Citations are the knowledge pages the reply answers from.
+	Citations []Citation `json:"citations,omitempty"`
+	// ReplyTo is the ID of the customer message a bot reply answers.
+	ReplyTo string `json:"reply_to,omitempty"`
+}
+
+// Citation names a knowledge page.
+type Citation struct {
+	Title  string `json:"title"`
+	Source string `json:"source"`        // the file, relative to the knowledge folder
+	URL    string `json:"url,omitempty"` // a link to the page on the company's site, when configured
+}
+
+// Event is one row of a customer's journey log: append-only.
+type Event struct {
+	ID             string
+	Seq            int64 // position in the whole log, assigned by the store
+	CustomerID     string
+	ConversationID string // empty for events outside a conversation
+	// Type names what happened: "message", "conversation_opened", "owner_changed", "bot_turn", "tool_call",
+	// "model_error", or a business event name such as "order_placed".
+	Type    string
+	Channel string
+	Actor   Actor
+	Cause   string
+	Payload json.RawMessage // a JSON object; nil when there is nothing more to say
+	// Key is an optional idempotency key, unique across the log: a second event with the same key is not stored.
+	Key  string
+	Time time.Time
+}
+
+// EventQuery selects events, oldest first.
+type EventQuery struct {
+	CustomerID     string // required unless ConversationID is set
+	ConversationID string
+	AfterSeq       int64
+	Limit          int // 0 means a store default (100)
+}
+
+// Passage is one chunk of a knowledge page.
+type Passage struct {
+	Source  string   // the file, relative to the knowledge folder, e.g. "shipping.md"
+	Title   string   // the page title
+	Heading string   // the section heading the chunk sits under, if any
+	URL     string   // the page on the company's site, when known
+	Stages  []string // journey stages the page is tagged with (front matter)
+	Text    string
+	// Score is the search relevance, higher is better (the negated BM25 rank); zero outside search results.
+	Score float64
+}

@@ -1,0 +1,63 @@
+package journeystate
+
+import "context"
+
+// Store keeps journeybot's state. Every method is one transaction and is safe for concurrent use. Methods return
+// ErrNotFound when a row asked for by id does not exist and ErrConflict when a write would break a uniqueness or
+// state rule; other errors are the backend's, wrapped with context.
+type Store interface {
+	// ResolveIdentity returns the customer known by (claim.Channel, claim.ExternalID), creating the customer and the
+	// identity when there is none. A new customer's profile is filled from claim.Profile; an existing one is left as
+	// it is.
+	ResolveIdentity(ctx context.Context, claim IdentityClaim) (Customer, error)
+	// FindIdentity returns the identity (channel, externalID) without creating anything, or ErrNotFound.
+	FindIdentity(ctx context.Context, channel, externalID string) (Identity, error)
+	// Customer returns one customer, or ErrNotFound.
+	Customer(ctx context.Context, id string) (Customer, error)
+
+	// OpenConversation returns the customer's newest conversation on (channel, threadID) that is not closed, or opens
+	// a new one owned by the bot and records a "conversation_opened" event; opened says which.
+	OpenConversation(ctx context.Context, customerID, channel, threadID string) (conv Conversation, opened bool, err error)
+	// LatestConversation returns the customer's newest conversation on (channel, threadID), closed or not, or
+	// ErrNotFound.
+	LatestConversation(ctx context.Context, customerID, channel, threadID string) (Conversation, error)
+	// Conversation returns one conversation, or ErrNotFound.
+	Conversation(ctx context.Context, id string) (Conversation, error)
+	// SetOwner moves a conversation to a new owner and records an "owner_changed" event with the change's actor and
+	// cause. ErrNotFound when the conversation does not exist.
+	SetOwner(ctx context.Context, conversationID string, change OwnerChange) (Conversation, error)
+
+	// AppendMessage stores m in its conversation with the next sequence number, and records a "message" event, in
+	// one transaction. ID, Seq and CreatedAt (when zero) are assigned by the store. When the customer already has a
+	// message with m.ClientID, it changes nothing and returns that message with duplicate true. ErrNotFound when the
+	// conversation does not exist.
+	AppendMessage(ctx context.Context, m Message) (stored Message, duplicate bool, err error)
+	// MessageByClientID returns the customer's message with that client id, or ErrNotFound.
+	MessageByClientID(ctx context.Context, customerID, clientID string) (Message, error)
+	// Messages returns up to limit messages of the conversation with Seq > afterSeq, oldest first.
+	Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]Message, error)
+	// RecentMessages returns the newest limit messages of the conversation, oldest first.
+	RecentMessages(ctx context.Context, conversationID string, limit int) ([]Message, error)
+
+	// AppendEvent adds e to the journey log; ID, Seq and Time (when zero) are assigned by the store. When e.Key is
+	// set and already used, it changes nothing and returns the stored event with duplicate true.
+	AppendEvent(ctx context.Context, e Event) (stored Event, duplicate bool, err error)
+	// Events returns the events the query selects, oldest first.
+	Events(ctx context.Context, q EventQuery) ([]Event, error)
+
+	// ReplaceKnowledge replaces the whole knowledge index with passages, recording version (a content hash of the
+	// source folder) so that an unchanged folder need not be indexed again.
+	ReplaceKnowledge(ctx context.Context, version string, passages []Passage) error
+	// KnowledgeVersion returns the version recorded by the last ReplaceKnowledge and how many passages it indexed;
+	// "" and 0 before the first.
+	KnowledgeVersion(ctx context.Context) (version string, passages int, err error)
+	// SearchKnowledge returns up to limit passages matching query, best first by BM25, with Score set. query is free
+	// text from a customer or a model: every word in it is a term, any term may match, and no character in it has
+	// a search-syntax meaning. An empty or term-less query returns no passages and no error.
+	SearchKnowledge(ctx context.Context, query string, limit int) ([]Passage, error)
+
+	// Ping reports whether the store can serve requests.
+	Ping(ctx context.Context) error
+	// Close releases the store; no method may be called after it.
+	Close() error
+}
