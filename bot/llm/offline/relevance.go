@@ -1,0 +1,99 @@
+package offline
+
+import "github.com/journeybot/journeybot/journeystate"
+
+// candidate is a search result judged against a question.
+type candidate struct {
+	Passage journeystate.Passage
+	Units   []unit
+	// Matched is how many of the question's content words occur in the passage's title, heading or text.
+	Matched int
+	// InSection is how many of them occur in the page title or the section heading: a section named after the
+	// question's words is about them, where a passage that only mentions them in passing is not.
+	InSection int
+	// InTitle is how many of them occur in the page title: the tie-break between sections of different pages.
+	InTitle int
+	// Closest is the score of the passage's best sentence (see bestUnit): words that answer together tend to
+	// stand together.
+	Closest int
+	// Total is the sum of all its sentences' scores: how much of the passage is about the question.
+	Total int
+}
+
+// choose returns the search result that best answers q, and false when none contains enough of q's content words
+// (see needed) to be an answer rather than a passage that shares a word with the question by chance. The results
+// are ranked by Matched + InSection, then InTitle, then Closest, then page introductions first when the title holds
+// every matched word, then Total, then the search's order.
+func choose(q question, found []journeystate.Passage) (candidate, bool) {
+	var best candidate
+	for i, p := range found {
+		c := judge(q, p)
+		if i == 0 || c.better(best) {
+			best = c
+		}
+	}
+	if len(found) == 0 || best.Matched == 0 || best.Matched < needed(len(q.Terms)) || len(best.Units) == 0 {
+		return candidate{}, false
+	}
+	return best, true
+}
+
+// judge counts how well p answers q.
+func judge(q question, p journeystate.Passage) candidate {
+	c := candidate{Passage: p, Units: units(p.Text)}
+	all := newStemSet(p.Title, p.Heading, p.Text)
+	section := newStemSet(p.Title, p.Heading)
+	title := newStemSet(p.Title)
+	for _, t := range q.Terms {
+		if all.has(t.Stem) {
+			c.Matched++
+		}
+		if section.has(t.Stem) {
+			c.InSection++
+		}
+		if title.has(t.Stem) {
+			c.InTitle++
+		}
+	}
+	for _, u := range c.Units {
+		n := unitScore(u, q.Terms, q.Hint)
+		c.Total += n
+		c.Closest = max(c.Closest, n)
+	}
+	return c
+}
+
+// better reports whether c ranks above d.
+func (c candidate) better(d candidate) bool {
+	if a, b := c.Matched+c.InSection, d.Matched+d.InSection; a != b {
+		return a > b
+	}
+	if c.InTitle != d.InTitle {
+		return c.InTitle > d.InTitle
+	}
+	if c.Closest != d.Closest {
+		return c.Closest > d.Closest
+	}
+	// When the page title holds every matched word ("what is Hearthly Plus?"), the page's introduction answers.
+	if c.InTitle == c.Matched && d.InTitle == d.Matched && c.intro() != d.intro() {
+		return c.intro()
+	}
+	return c.Total > d.Total
+}
+
+// intro reports whether the passage is a page's introduction, before any section heading but the title.
+func (c candidate) intro() bool {
+	return c.Passage.Heading == "" || c.Passage.Heading == c.Passage.Title
+}
+
+// untitled returns the terms that do not occur in p's title or heading: those the quoted sentences must supply.
+func untitled(p journeystate.Passage, terms []word) []word {
+	section := newStemSet(p.Title, p.Heading)
+	var out []word
+	for _, t := range terms {
+		if !section.has(t.Stem) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
