@@ -1,0 +1,273 @@
+// Package bot is journeybot's conversation engine. It takes a customer message from a channel adapter, resolves the
+// customer, stores the message before the channel acknowledges it, and runs the bot's turn: it builds the context
+// (profile, conversation, knowledge passages), renders the prompt, calls the model with a bounded tool loop, falls
+// back to the offline responder when the model fails or is too slow, stores the reply and every decision in the
+// journey log, and delivers the reply through the customer's channel.
+//
+// It must not know how a channel, a store or a model works: it sees them through channels.Channel,
+// journeystate.Store and llm.Model.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/journeybot/journeybot/bot/llm"
+	"github.com/journeybot/journeybot/channels"
+	"github.com/journeybot/journeybot/journeystate"
+	"github.com/journeybot/journeybot/prompts"
+)
+
+// Config is what an Engine needs. Store, Offline and Prompts are required; the rest have defaults.
+type Config struct {
+	Store journeystate.Store
+	// Model answers when set; nil means no model is configured and Offline answers every turn.
+	Model llm.Model
+	// Offline is the offline responder: it answers when Model is nil and stands in when Model fails or is too slow.
+	Offline llm.Model
+	Prompts *prompts.Renderer
+	Company prompts.Company
+	Persona prompts.Persona
+
+	TurnDeadline      time.Duration // the longest a customer waits for an answer; default 20 s
+	MaxToolSteps      int           // model calls that may ask for tools in one turn; default 4
+	HistoryMessages   int           // messages of the conversation given to the model; default 20
+	KnowledgePassages int           // passages put in the system prompt; default 3
+	MaxMessageChars   int           // longest customer message accepted; default 4000
+	Temperature       float32
+	MaxTokens         int
+
+	Metrics *Metrics // nil: no metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// Engine runs conversations. It is safe for concurrent use. Turns of one conversation run one at a time; messages
+// that arrive during a turn are answered together by the next one.
+type Engine struct {
+	cfg      Config
+	log      *slog.Logger
+	tools    *toolbox
+	mu       sync.Mutex
+	channels map[string]channels.Channel
+	convs    map[string]*convState // conversations with a turn running
+	closing  bool
+	turns    sync.WaitGroup
+	// base is the parent of every turn's context; cancelled only when Shutdown runs out of time.
+	base   context.Context
+	cancel context.CancelFunc
+}
+
+type convState struct{ pending bool }
+
+// New returns an Engine. It panics when a required part of cfg is missing: that is a wiring bug, not a runtime
+// condition.
+func New(cfg Config) *Engine {
+	if cfg.Store == nil || cfg.Offline == nil || cfg.Prompts == nil {
+		panic("bot.New: Store, Offline and Prompts are required")
+	}
+	if cfg.TurnDeadline <= 0 {
+		cfg.TurnDeadline = 20 * time.Second
+	}
+	if cfg.MaxToolSteps <= 0 {
+		cfg.MaxToolSteps = 4
+	}
+	if cfg.HistoryMessages <= 0 {
+		cfg.HistoryMessages = 20
+	}
+	if cfg.KnowledgePassages <= 0 {
+		cfg.KnowledgePassages = 3
+	}
+	if cfg.MaxMessageChars <= 0 {
+		cfg.MaxMessageChars = 4000
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	base, cancel := context.WithCancel(context.Background())
+	return &Engine{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		tools:    newToolbox(cfg.Store),
+		channels: make(map[string]channels.Channel),
+		convs:    make(map[string]*convState),
+		base:     base,
+		cancel:   cancel,
+	}
+}
+
+// Register makes ch the way replies reach customers on ch.Name(). Call it before the first message arrives.
+func (e *Engine) Register(ch channels.Channel) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.channels[ch.Name()] = ch
+}
+
+func (e *Engine) channel(name string) channels.Channel {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.channels[name]
+}
+
+// Receive resolves the sender to a customer, finds or opens the conversation and stores the message. When it
+// returns without error the message is committed and the channel may acknowledge it; then it calls Answer.
+// A message whose ClientMsgID was stored before is not stored again: the Receipt says Duplicate. It returns
+// ErrEmptyMessage or ErrTooLong for messages it refuses, and store errors wrapped.
+func (e *Engine) Receive(ctx context.Context, in channels.Inbound) (Receipt, error) {
+	text := strings.TrimSpace(in.Text)
+	if text == "" {
+		return Receipt{}, ErrEmptyMessage
+	}
+	if utf8.RuneCountInString(text) > e.cfg.MaxMessageChars {
+		return Receipt{}, ErrTooLong
+	}
+	if in.ClientMsgID == "" {
+		in.ClientMsgID = uuid.NewString()
+	}
+	level := in.Level
+	if level == "" {
+		level = journeystate.LevelAnonymous
+	}
+	cust, err := e.cfg.Store.ResolveIdentity(ctx, journeystate.IdentityClaim{
+		Channel: in.Channel, ExternalID: in.UserID, Level: level, Profile: in.Profile,
+	})
+	if err != nil {
+		return Receipt{}, fmt.Errorf("resolve identity: %w", err)
+	}
+	// A resend of a message stored earlier belongs to the conversation it was stored in, even if that one has
+	// been closed since: look it up before opening anything.
+	if prev, err := e.cfg.Store.MessageByClientID(ctx, cust.ID, in.ClientMsgID); err == nil {
+		conv, err := e.cfg.Store.Conversation(ctx, prev.ConversationID)
+		if err != nil {
+			return Receipt{}, fmt.Errorf("load conversation of resent message: %w", err)
+		}
+		return Receipt{Customer: cust, Conversation: conv, Message: prev, Duplicate: true}, nil
+	} else if !errors.Is(err, journeystate.ErrNotFound) {
+		return Receipt{}, fmt.Errorf("look up message %q: %w", in.ClientMsgID, err)
+	}
+	conv, _, err := e.cfg.Store.OpenConversation(ctx, cust.ID, in.Channel, in.ThreadID)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("open conversation: %w", err)
+	}
+	created := in.ReceivedAt
+	if created.IsZero() {
+		created = e.cfg.Now()
+	}
+	msg, dup, err := e.cfg.Store.AppendMessage(ctx, journeystate.Message{
+		ConversationID: conv.ID,
+		CustomerID:     cust.ID,
+		Author:         journeystate.ActorCustomer,
+		ClientID:       in.ClientMsgID,
+		Text:           text,
+		CreatedAt:      created,
+	})
+	if err != nil {
+		return Receipt{}, fmt.Errorf("store message: %w", err)
+	}
+	if !dup {
+		conv.LastSeq = msg.Seq
+		e.cfg.Metrics.message(in.Channel, journeystate.ActorCustomer)
+	}
+	return Receipt{Customer: cust, Conversation: conv, Message: msg, Duplicate: dup}, nil
+}
+
+// Answer starts the bot's turn for a received message and returns at once; the reply goes out through the
+// conversation's channel. A message that is already answered, or a conversation the bot does not own, gets no
+// turn. After Shutdown has begun it does nothing: the message stays stored, and the conversation's next turn
+// answers it together with whatever follows.
+func (e *Engine) Answer(r Receipt) {
+	if r.Conversation.ID == "" {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closing {
+		return
+	}
+	if st, ok := e.convs[r.Conversation.ID]; ok {
+		st.pending = true
+		return
+	}
+	e.convs[r.Conversation.ID] = &convState{}
+	e.turns.Add(1)
+	go e.runTurns(r.Conversation.ID)
+}
+
+// runTurns runs turns for one conversation until no message is waiting.
+func (e *Engine) runTurns(convID string) {
+	defer e.turns.Done()
+	for {
+		e.turn(convID)
+		e.mu.Lock()
+		st := e.convs[convID]
+		if !st.pending || e.closing {
+			delete(e.convs, convID)
+			e.mu.Unlock()
+			return
+		}
+		st.pending = false
+		e.mu.Unlock()
+	}
+}
+
+// History returns the sender's latest conversation on the thread and its messages with Seq > afterSeq: at most
+// limit, the newest ones, oldest first. It creates nothing: a zero Conversation and no error when there is none.
+func (e *Engine) History(ctx context.Context, channel, userID, threadID string, afterSeq int64, limit int) (journeystate.Conversation, []journeystate.Message, error) {
+	id, err := e.cfg.Store.FindIdentity(ctx, channel, userID)
+	if errors.Is(err, journeystate.ErrNotFound) {
+		return journeystate.Conversation{}, nil, nil
+	}
+	if err != nil {
+		return journeystate.Conversation{}, nil, fmt.Errorf("find identity: %w", err)
+	}
+	conv, err := e.cfg.Store.LatestConversation(ctx, id.CustomerID, channel, threadID)
+	if errors.Is(err, journeystate.ErrNotFound) {
+		return journeystate.Conversation{}, nil, nil
+	}
+	if err != nil {
+		return journeystate.Conversation{}, nil, fmt.Errorf("latest conversation: %w", err)
+	}
+	if afterSeq < 0 || afterSeq > conv.LastSeq {
+		afterSeq = 0 // the client's seq belongs to another conversation
+	}
+	var msgs []journeystate.Message
+	if conv.LastSeq-afterSeq > int64(limit) {
+		msgs, err = e.cfg.Store.RecentMessages(ctx, conv.ID, limit)
+	} else {
+		msgs, err = e.cfg.Store.Messages(ctx, conv.ID, afterSeq, limit)
+	}
+	if err != nil {
+		return journeystate.Conversation{}, nil, fmt.Errorf("load messages: %w", err)
+	}
+	return conv, msgs, nil
+}
+
+// Shutdown stops taking new turns and waits for the turns in flight to finish. When ctx ends first it cancels them
+// (each still stores what it has) and returns ctx.Err().
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	e.closing = true
+	e.mu.Unlock()
+	done := make(chan struct{})
+	go func() { e.turns.Wait(); close(done) }()
+	select {
+	case <-done:
+		e.cancel()
+		return nil
+	case <-ctx.Done():
+		e.cancel()
+		<-done
+		return ctx.Err()
+	}
+}

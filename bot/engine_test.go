@@ -1,0 +1,436 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/journeybot/journeybot/bot"
+	"github.com/journeybot/journeybot/bot/knowledge"
+	"github.com/journeybot/journeybot/bot/llm"
+	"github.com/journeybot/journeybot/bot/llm/llmtest"
+	"github.com/journeybot/journeybot/bot/llm/offline"
+	"github.com/journeybot/journeybot/bot/llm/openai"
+	"github.com/journeybot/journeybot/channels"
+	"github.com/journeybot/journeybot/journeystate"
+	"github.com/journeybot/journeybot/journeystate/sqlite"
+	"github.com/journeybot/journeybot/prompts"
+)
+
+// recorder is a channel that records what the engine sends, for assertions.
+type recorder struct {
+	mu        sync.Mutex
+	delivered chan journeystate.Message
+	deltas    []string
+	typing    []bool
+}
+
+func newRecorder() *recorder { return &recorder{delivered: make(chan journeystate.Message, 100)} }
+
+func (r *recorder) Name() string { return journeystate.ChannelWeb }
+
+func (r *recorder) Deliver(_ context.Context, _ journeystate.Conversation, m journeystate.Message) error {
+	r.delivered <- m
+	return nil
+}
+
+func (r *recorder) Typing(_ journeystate.Conversation, on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.typing = append(r.typing, on)
+}
+
+func (r *recorder) StreamDelta(_ journeystate.Conversation, _ string, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.deltas = append(r.deltas, text)
+}
+
+func (r *recorder) deltaCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.deltas)
+}
+
+// next waits for the next delivered message.
+func (r *recorder) next(t *testing.T) journeystate.Message {
+	t.Helper()
+	select {
+	case m := <-r.delivered:
+		return m
+	case <-time.After(15 * time.Second):
+		t.Fatal("no message delivered within 15 s")
+		return journeystate.Message{}
+	}
+}
+
+// none checks that nothing more is delivered for a while.
+func (r *recorder) none(t *testing.T, wait time.Duration) {
+	t.Helper()
+	select {
+	case m := <-r.delivered:
+		t.Fatalf("unexpected delivery: %+v", m)
+	case <-time.After(wait):
+	}
+}
+
+var _ channels.Streamer = (*recorder)(nil)
+
+type openaiRequest = goopenai.ChatCompletionRequest
+
+// tWriter sends log lines to the test's log.
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+type fixture struct {
+	store  *sqlite.Store
+	engine *bot.Engine
+	ch     *recorder
+	model  *llmtest.Server
+}
+
+// newFixture builds an engine on a real SQLite store with the repository's knowledge base indexed. With a non-nil
+// model options the engine talks to a fake OpenAI-compatible server through the real go-openai backend.
+func newFixture(t *testing.T, modelOpts *llmtest.Options, tweak func(*bot.Config)) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "journeybot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := knowledge.Sync(ctx, store, "../knowledge", "", false); err != nil {
+		t.Fatal(err)
+	}
+	renderer, err := prompts.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{store: store, ch: newRecorder()}
+	cfg := bot.Config{
+		Store:        store,
+		Offline:      offline.New(store, offline.Options{Company: "Hearthly", Assistant: "Ember"}),
+		Prompts:      renderer,
+		Company:      prompts.Company{Name: "Hearthly"},
+		TurnDeadline: 5 * time.Second,
+		Logger:       slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	if modelOpts != nil {
+		f.model = llmtest.NewServer(t, *modelOpts)
+		cfg.Model = openai.New(openai.Config{APIKey: "test-key", BaseURL: f.model.URL(), Model: "fake", MaxRetries: 2,
+			RetryWaitMin: 10 * time.Millisecond, RetryWaitMax: 50 * time.Millisecond})
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	f.engine = bot.New(cfg)
+	f.engine.Register(f.ch)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := f.engine.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		store.Close()
+	})
+	return f
+}
+
+func inbound(visitor, id, text string) channels.Inbound {
+	return channels.Inbound{Channel: journeystate.ChannelWeb, UserID: visitor, ThreadID: visitor,
+		Level: journeystate.LevelAnonymous, ClientMsgID: id, Text: text}
+}
+
+// say receives a message and asks for the answer, as a channel does.
+func (f *fixture) say(t *testing.T, in channels.Inbound) bot.Receipt {
+	t.Helper()
+	r, err := f.engine.Receive(context.Background(), in)
+	if err != nil {
+		t.Fatalf("receive %q: %v", in.Text, err)
+	}
+	f.engine.Answer(r)
+	return r
+}
+
+func (f *fixture) events(t *testing.T, conv, typ string) []journeystate.Event {
+	t.Helper()
+	evs, err := f.store.Events(context.Background(), journeystate.EventQuery{ConversationID: conv, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []journeystate.Event
+	for _, e := range evs {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestOfflineTurnAnswersFromKnowledge(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	r := f.say(t, inbound("v_visitor01", "m1", "How long does shipping take?"))
+	reply := f.ch.next(t)
+	if reply.Author != journeystate.ActorBot || reply.Meta.Source != bot.SourceOffline {
+		t.Fatalf("got author %q source %q, want bot offline", reply.Author, reply.Meta.Source)
+	}
+	if len(reply.Meta.Citations) == 0 || reply.Meta.Citations[0].Source != "shipping.md" {
+		t.Errorf("got citations %+v, want shipping.md first", reply.Meta.Citations)
+	}
+	if reply.ClientID != "reply:"+r.Message.ID || reply.Meta.ReplyTo != r.Message.ID {
+		t.Errorf("got client id %q reply_to %q, want both tied to %s", reply.ClientID, reply.Meta.ReplyTo, r.Message.ID)
+	}
+	if f.ch.deltaCount() == 0 {
+		t.Error("the offline answer was not streamed")
+	}
+	if got := f.events(t, r.Conversation.ID, "bot_turn"); len(got) != 1 {
+		t.Errorf("got %d bot_turn events, want 1", len(got))
+	}
+}
+
+func TestResentMessageIsStoredAndAnsweredOnce(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	in := inbound("v_visitor02", "m-same", "What is your return policy?")
+	first := f.say(t, in)
+	f.ch.next(t)
+	for range 3 {
+		again := f.say(t, in)
+		if !again.Duplicate || again.Message.ID != first.Message.ID {
+			t.Fatalf("resend: got duplicate=%v id %s, want the first message %s", again.Duplicate, again.Message.ID, first.Message.ID)
+		}
+	}
+	f.ch.none(t, 300*time.Millisecond)
+	msgs, err := f.store.Messages(context.Background(), first.Conversation.ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 {
+		t.Fatalf("got %d messages, want the question and one answer", len(msgs))
+	}
+}
+
+func TestResendBeforeAnswerGetsOneAnswer(t *testing.T) {
+	// The customer resends while the first turn is still running: the turn answers once.
+	f := newFixture(t, &llmtest.Options{Latency: 300 * time.Millisecond}, nil)
+	in := inbound("v_visitor03", "m-early", "Hello?")
+	f.say(t, in)
+	f.say(t, in)
+	f.ch.next(t)
+	f.ch.none(t, 700*time.Millisecond)
+}
+
+func TestRefusedMessagesStoreNothing(t *testing.T) {
+	f := newFixture(t, nil, func(c *bot.Config) { c.MaxMessageChars = 10 })
+	for _, tc := range []struct {
+		name, text string
+		want       error
+	}{
+		{"empty", "   \n\t", bot.ErrEmptyMessage},
+		{"too long", strings.Repeat("é", 11), bot.ErrTooLong},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.engine.Receive(context.Background(), inbound("v_visitor04", "x-"+tc.name, tc.text))
+			if err != tc.want {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+	if _, err := f.store.FindIdentity(context.Background(), journeystate.ChannelWeb, "v_visitor04"); err == nil {
+		t.Error("a refused message created the visitor's identity")
+	}
+}
+
+func TestModelAnswerIsStreamed(t *testing.T) {
+	text := "Standard shipping takes three to five business days within the US."
+	f := newFixture(t, &llmtest.Options{Replies: []llmtest.Reply{{Text: text}}, ChunkWords: 2}, nil)
+	f.say(t, inbound("v_visitor05", "m1", "How long does shipping take?"))
+	reply := f.ch.next(t)
+	if reply.Text != text || reply.Meta.Source != bot.SourceModel {
+		t.Fatalf("got %q from %q, want the model's text", reply.Text, reply.Meta.Source)
+	}
+	if n := f.ch.deltaCount(); n < 3 {
+		t.Errorf("got %d deltas, want the answer streamed in several", n)
+	}
+	reqs := f.model.Handler.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("got %d model requests, want 1", len(reqs))
+	}
+	sys := reqs[0].Messages[0]
+	if sys.Role != "system" || !strings.Contains(sys.Content, "Hearthly") || !strings.Contains(sys.Content, "shipping.md") {
+		t.Errorf("system prompt lacks the company or the shipping passage:\n%s", sys.Content)
+	}
+	if last := reqs[0].Messages[len(reqs[0].Messages)-1]; last.Role != "user" || last.Content != "How long does shipping take?" {
+		t.Errorf("got last message %+v, want the customer's question", last)
+	}
+}
+
+func TestToolLoopSearchesKnowledge(t *testing.T) {
+	f := newFixture(t, &llmtest.Options{Replies: []llmtest.Reply{
+		{ToolCalls: []llm.ToolCall{{Name: "search_knowledge", Arguments: `{"query":"return window"}`}}},
+		{ToolCalls: []llm.ToolCall{{Name: "delete_customer", Arguments: `{}`}}},
+		{Text: "You can return it within the return window."},
+	}}, nil)
+	r := f.say(t, inbound("v_visitor06", "m1", "Can I send my thermostat back?"))
+	reply := f.ch.next(t)
+	if reply.Meta.Source != bot.SourceModel {
+		t.Fatalf("got source %q, want model", reply.Meta.Source)
+	}
+	reqs := f.model.Handler.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("got %d model calls, want 3", len(reqs))
+	}
+	toolMsg := reqs[1].Messages[len(reqs[1].Messages)-1]
+	if toolMsg.Role != "tool" || !strings.Contains(toolMsg.Content, "returns.md") {
+		t.Errorf("search result handed to the model: %+v, want passages from returns.md", toolMsg)
+	}
+	refused := reqs[2].Messages[len(reqs[2].Messages)-1]
+	if !strings.Contains(refused.Content, `unknown tool`) {
+		t.Errorf("a tool outside the allow-list got %q, want an error", refused.Content)
+	}
+	calls := f.events(t, r.Conversation.ID, "tool_call")
+	if len(calls) != 2 {
+		t.Fatalf("got %d tool_call events, want 2", len(calls))
+	}
+	var ev struct {
+		OK bool `json:"ok"`
+	}
+	if err := json.Unmarshal(calls[1].Payload, &ev); err != nil || ev.OK {
+		t.Errorf("the refused call is recorded as ok (%s)", calls[1].Payload)
+	}
+}
+
+func TestToolLoopIsBounded(t *testing.T) {
+	always := func(req openaiRequest) llmtest.Reply {
+		if len(req.Tools) == 0 {
+			return llmtest.Reply{Text: "Here is what I found."}
+		}
+		return llmtest.Reply{ToolCalls: []llm.ToolCall{{Name: "search_knowledge", Arguments: `{"query":"x"}`}}}
+	}
+	f := newFixture(t, &llmtest.Options{Respond: always}, func(c *bot.Config) { c.MaxToolSteps = 2 })
+	f.say(t, inbound("v_visitor07", "m1", "Tell me everything"))
+	if reply := f.ch.next(t); reply.Text != "Here is what I found." {
+		t.Fatalf("got %q, want the answer of the call without tools", reply.Text)
+	}
+	if n := f.model.Handler.Count(); n != 3 {
+		t.Errorf("got %d model calls, want 2 with tools and 1 without", n)
+	}
+}
+
+func TestModelFailuresFallBackToOffline(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		reply llmtest.Reply
+	}{
+		{"server errors", llmtest.Reply{Status: 500}},
+		{"malformed stream", llmtest.Reply{Malformed: true}},
+		{"hang past the deadline", llmtest.Reply{Hang: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			respond := func(openaiRequest) llmtest.Reply { return tc.reply }
+			f := newFixture(t, &llmtest.Options{Respond: respond}, func(c *bot.Config) { c.TurnDeadline = 1500 * time.Millisecond })
+			start := time.Now()
+			r := f.say(t, inbound("v_visitor08", "m1", "How long does shipping take?"))
+			reply := f.ch.next(t)
+			if reply.Meta.Source != bot.SourceFallback {
+				t.Fatalf("got source %q, want fallback", reply.Meta.Source)
+			}
+			if len(reply.Meta.Citations) == 0 {
+				t.Errorf("the fallback answer cites nothing: %q", reply.Text)
+			}
+			// Generous bound: the point is that a hung model does not hold the customer for ever.
+			if waited := time.Since(start); waited > 10*time.Second {
+				t.Errorf("the customer waited %v", waited)
+			}
+			turns := f.events(t, r.Conversation.ID, "bot_turn")
+			if len(turns) != 1 || !strings.Contains(string(turns[0].Payload), "model_error") {
+				t.Errorf("the model's failure is not recorded: %+v", turns)
+			}
+		})
+	}
+}
+
+func TestMessagesDuringATurnAreAnsweredTogether(t *testing.T) {
+	f := newFixture(t, &llmtest.Options{Latency: 300 * time.Millisecond}, nil)
+	f.say(t, inbound("v_visitor09", "m1", "Hi"))
+	f.say(t, inbound("v_visitor09", "m2", "I have a question"))
+	last := f.say(t, inbound("v_visitor09", "m3", "about shipping"))
+	// The first turn may start before m2 and m3 are stored, or after: either way the last reply answers m3, and
+	// no more than two replies are sent.
+	for replies := 1; ; replies++ {
+		reply := f.ch.next(t)
+		if reply.Meta.ReplyTo == last.Message.ID {
+			break
+		}
+		if replies == 2 {
+			t.Fatalf("two replies and none answers the last message")
+		}
+	}
+	f.ch.none(t, 800*time.Millisecond)
+	reqs := f.model.Handler.Requests()
+	var users []string
+	for _, m := range reqs[len(reqs)-1].Messages {
+		if m.Role == "user" {
+			users = append(users, m.Content)
+		}
+	}
+	if got := strings.Join(users, "|"); got != "Hi|I have a question|about shipping" {
+		t.Errorf("the last turn saw %q, want all three messages", got)
+	}
+}
+
+func TestShutdownFinishesTurnsInFlight(t *testing.T) {
+	f := newFixture(t, &llmtest.Options{Latency: 500 * time.Millisecond}, nil)
+	r := f.say(t, inbound("v_visitor10", "m1", "Hello"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.engine.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.MessageByClientID(ctx, r.Customer.ID, "reply:"+r.Message.ID); err != nil {
+		t.Fatalf("the reply of the turn in flight was not stored: %v", err)
+	}
+}
+
+func TestHistory(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	conv, msgs, err := f.engine.History(context.Background(), journeystate.ChannelWeb, "v_nobody", "v_nobody", 0, 50)
+	if err != nil || conv.ID != "" || len(msgs) != 0 {
+		t.Fatalf("unknown visitor: got %+v %d messages %v, want nothing", conv, len(msgs), err)
+	}
+	for i := range 3 {
+		f.say(t, inbound("v_visitor11", fmt.Sprintf("m%d", i), "How long does shipping take?"))
+		f.ch.next(t)
+	}
+	for _, tc := range []struct {
+		name         string
+		after        int64
+		limit, wantN int
+		wantFirstSeq int64
+	}{
+		{"all", 0, 50, 6, 1},
+		{"after 4", 4, 50, 2, 5},
+		{"newest 3", 0, 3, 3, 4},
+		{"seq of another conversation", 99, 50, 6, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, msgs, err := f.engine.History(context.Background(), journeystate.ChannelWeb, "v_visitor11", "v_visitor11", tc.after, tc.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(msgs) != tc.wantN || msgs[0].Seq != tc.wantFirstSeq {
+				t.Errorf("got %d messages from seq %d, want %d from %d", len(msgs), msgs[0].Seq, tc.wantN, tc.wantFirstSeq)
+			}
+		})
+	}
+}

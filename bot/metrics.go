@@ -1,0 +1,94 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/journeybot/journeybot/bot/llm"
+	"github.com/journeybot/journeybot/journeystate"
+)
+
+// Metrics are the engine's Prometheus metrics. A nil *Metrics records nothing. Labels never carry customer or
+// conversation ids.
+type Metrics struct {
+	turnSeconds  *prometheus.HistogramVec
+	modelSeconds *prometheus.HistogramVec
+	tokens       *prometheus.CounterVec
+	messages     *prometheus.CounterVec
+	fallbacks    *prometheus.CounterVec
+}
+
+// NewMetrics creates the engine's metrics and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		turnSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "journeybot_turn_duration_seconds",
+			Help:    "Time from the start of a bot turn to its stored reply, by reply source (model, offline, fallback).",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 4, 8, 15, 30},
+		}, []string{"source"}),
+		modelSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "journeybot_model_call_duration_seconds",
+			Help:    "Duration of one model call, by outcome (ok, error, timeout).",
+			Buckets: []float64{.05, .1, .25, .5, 1, 2, 4, 8, 15, 30},
+		}, []string{"outcome"}),
+		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "journeybot_model_tokens_total",
+			Help: "Tokens used by model calls, by kind (prompt, completion).",
+		}, []string{"kind"}),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "journeybot_messages_total",
+			Help: "Messages stored, by channel and author.",
+		}, []string{"channel", "author"}),
+		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "journeybot_model_fallbacks_total",
+			Help: "Turns answered by the offline responder because the model failed, by reason (timeout, unavailable, other).",
+		}, []string{"reason"}),
+	}
+	reg.MustRegister(m.turnSeconds, m.modelSeconds, m.tokens, m.messages, m.fallbacks)
+	return m
+}
+
+func (m *Metrics) turn(source string, d time.Duration) {
+	if m != nil {
+		m.turnSeconds.WithLabelValues(source).Observe(d.Seconds())
+	}
+}
+
+func (m *Metrics) modelCall(d time.Duration, u llm.Usage, err error) {
+	if m == nil {
+		return
+	}
+	outcome := "ok"
+	if err != nil {
+		outcome = errorReason(err)
+	}
+	m.modelSeconds.WithLabelValues(outcome).Observe(d.Seconds())
+	m.tokens.WithLabelValues("prompt").Add(float64(u.PromptTokens))
+	m.tokens.WithLabelValues("completion").Add(float64(u.CompletionTokens))
+}
+
+func (m *Metrics) message(channel string, author journeystate.Actor) {
+	if m != nil {
+		m.messages.WithLabelValues(channel, string(author)).Inc()
+	}
+}
+
+func (m *Metrics) fallback(err error) {
+	if m != nil {
+		m.fallbacks.WithLabelValues(errorReason(err)).Inc()
+	}
+}
+
+func errorReason(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, llm.ErrUnavailable):
+		return "unavailable"
+	default:
+		return "other"
+	}
+}

@@ -1,0 +1,311 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/journeybot/journeybot/bot/llm"
+	"github.com/journeybot/journeybot/channels"
+	"github.com/journeybot/journeybot/journeystate"
+	"github.com/journeybot/journeybot/prompts"
+)
+
+// Reply sources, stored in MessageMeta.Source.
+const (
+	SourceModel    = "model"
+	SourceOffline  = "offline"
+	SourceFallback = "fallback"
+)
+
+// storeTimeout bounds the writes a turn makes after its own deadline has passed, so that what it produced is kept.
+const storeTimeout = 5 * time.Second
+
+// turnRecord is what a turn did; stored as the payload of its "bot_turn" event.
+type turnRecord struct {
+	Source      string                  `json:"source"`
+	Model       string                  `json:"model"`
+	Steps       int                     `json:"steps"`
+	ToolCalls   []string                `json:"tool_calls,omitempty"`
+	Passages    []journeystate.Citation `json:"passages,omitempty"`
+	PromptTok   int                     `json:"prompt_tokens,omitempty"`
+	Completion  int                     `json:"completion_tokens,omitempty"`
+	DurationMS  int64                   `json:"duration_ms"`
+	ModelError  string                  `json:"model_error,omitempty"`
+	AnsweredIDs []string                `json:"answered,omitempty"`
+}
+
+// turn answers the customer messages at the tail of the conversation, if any.
+func (e *Engine) turn(convID string) {
+	started := e.cfg.Now()
+	ctx, cancel := context.WithTimeout(e.base, e.cfg.TurnDeadline)
+	defer cancel()
+	log := e.log.With("conversation", convID)
+
+	conv, err := e.cfg.Store.Conversation(ctx, convID)
+	if err != nil {
+		log.Error("turn: load conversation", "err", err)
+		return
+	}
+	if conv.Owner != journeystate.OwnerBot {
+		return
+	}
+	history, err := e.cfg.Store.RecentMessages(ctx, convID, e.cfg.HistoryMessages)
+	if err != nil {
+		log.Error("turn: load messages", "err", err)
+		return
+	}
+	question := unanswered(history)
+	if len(question) == 0 {
+		return // already answered: a resend, or a turn that ran for a later message
+	}
+	last := question[len(question)-1]
+	replyID := "reply:" + last.ID
+	cust, err := e.cfg.Store.Customer(ctx, conv.CustomerID)
+	if err != nil {
+		log.Error("turn: load customer", "err", err)
+		return
+	}
+
+	ch := e.channel(conv.Channel)
+	streamer, _ := ch.(channels.Streamer)
+	if streamer != nil {
+		streamer.Typing(conv, true)
+		defer streamer.Typing(conv, false)
+	}
+	onDelta := func(string) {}
+	if streamer != nil {
+		onDelta = func(text string) { streamer.StreamDelta(conv, replyID, text) }
+	}
+
+	rec := turnRecord{}
+	for _, m := range question {
+		rec.AnsweredIDs = append(rec.AnsweredIDs, m.ID)
+	}
+	answer, err := e.answer(ctx, conv, cust, history, joinText(question), onDelta, &rec)
+	if err != nil {
+		log.Error("turn: no answer", "err", err)
+		return
+	}
+
+	// The turn's deadline may have passed; what it produced is still stored and delivered.
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer scancel()
+	reply, dup, err := e.cfg.Store.AppendMessage(sctx, journeystate.Message{
+		ConversationID: conv.ID,
+		CustomerID:     conv.CustomerID,
+		Author:         journeystate.ActorBot,
+		ClientID:       replyID,
+		Text:           answer.Content,
+		Meta:           journeystate.MessageMeta{Source: rec.Source, Citations: answer.Citations, ReplyTo: last.ID},
+	})
+	if err != nil {
+		log.Error("turn: store reply", "err", err)
+		return
+	}
+	if dup {
+		return // another turn stored this reply and delivered it
+	}
+	rec.DurationMS = e.cfg.Now().Sub(started).Milliseconds()
+	e.recordEvent(sctx, conv, "bot_turn", rec.Source, rec)
+	e.cfg.Metrics.message(conv.Channel, journeystate.ActorBot)
+	e.cfg.Metrics.turn(rec.Source, e.cfg.Now().Sub(started))
+	conv.LastSeq = reply.Seq
+	if ch == nil {
+		log.Warn("turn: no channel registered", "channel", conv.Channel)
+		return
+	}
+	if err := ch.Deliver(sctx, conv, reply); err != nil {
+		// The reply is stored: the customer sees it when their client next syncs.
+		log.Warn("turn: deliver reply", "err", err)
+	}
+}
+
+// answer produces the reply text: from the model when one is configured and answers in time, else from the
+// offline responder.
+func (e *Engine) answer(ctx context.Context, conv journeystate.Conversation, cust journeystate.Customer,
+	history []journeystate.Message, question string, onDelta func(string), rec *turnRecord) (llm.Response, error) {
+	if e.cfg.Model == nil {
+		rec.Source, rec.Model = SourceOffline, e.cfg.Offline.Name()
+		return e.offlineAnswer(ctx, question, onDelta, rec)
+	}
+	resp, err := e.modelAnswer(ctx, conv, cust, history, question, onDelta, rec)
+	if err == nil && strings.TrimSpace(resp.Content) != "" {
+		rec.Source, rec.Model = SourceModel, e.cfg.Model.Name()
+		return resp, nil
+	}
+	if err == nil {
+		err = errors.New("the model returned an empty answer")
+	}
+	rec.ModelError = err.Error()
+	e.cfg.Metrics.fallback(err)
+	e.log.Warn("model failed; offline responder answers", "conversation", conv.ID, "err", err)
+	// The fallback gets its own short deadline: the model may have used up the turn's. It does not stream, so
+	// that its text is not appended to what the model had streamed; its final message replaces that.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	rec.Source, rec.Model = SourceFallback, e.cfg.Offline.Name()
+	return e.offlineAnswer(fctx, question, nil, rec)
+}
+
+// cannotAnswer is said when even the offline responder fails: the customer must never be left without a word.
+const cannotAnswer = "I'm an automated assistant and I can't look anything up right now. Please try again in a " +
+	"few minutes, or ask for a person."
+
+// offlineAnswer asks the offline responder, and says cannotAnswer when it fails.
+func (e *Engine) offlineAnswer(ctx context.Context, question string, onDelta func(string), rec *turnRecord) (llm.Response, error) {
+	resp, err := e.cfg.Offline.Complete(ctx, llm.Request{Messages: []llm.Message{{Role: llm.RoleUser, Content: question}}}, onDelta)
+	if err == nil && strings.TrimSpace(resp.Content) != "" {
+		return resp, nil
+	}
+	if err == nil {
+		err = errors.New("empty answer")
+	}
+	e.log.Error("offline responder failed", "err", err)
+	rec.Source = SourceFallback
+	rec.ModelError = strings.TrimSpace(rec.ModelError + "; offline: " + err.Error())
+	return llm.Response{Content: cannotAnswer}, nil
+}
+
+// modelAnswer runs the model with the tool loop: at most MaxToolSteps calls may ask for tools; the call after that
+// is made without tools so that the model must answer.
+func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation, cust journeystate.Customer,
+	history []journeystate.Message, question string, onDelta func(string), rec *turnRecord) (llm.Response, error) {
+	// Keep a share of the turn's deadline for the fallback to answer in.
+	mctx, cancel := context.WithTimeout(ctx, modelBudget(e.cfg.TurnDeadline))
+	defer cancel()
+
+	passages, err := e.cfg.Store.SearchKnowledge(mctx, question, e.cfg.KnowledgePassages)
+	if err != nil {
+		return llm.Response{}, fmt.Errorf("search knowledge: %w", err)
+	}
+	for _, p := range passages {
+		rec.Passages = append(rec.Passages, journeystate.Citation{Title: p.Title, Source: p.Source, URL: p.URL})
+	}
+	system, err := e.cfg.Prompts.System(prompts.SystemData{
+		Company:  e.cfg.Company,
+		Persona:  e.cfg.Persona,
+		Channel:  conv.Channel,
+		Now:      e.cfg.Now(),
+		Customer: cust.Profile,
+		Passages: passages,
+		Tools:    e.tools.names(),
+	})
+	if err != nil {
+		return llm.Response{}, fmt.Errorf("render system prompt: %w", err)
+	}
+	msgs := append([]llm.Message{{Role: llm.RoleSystem, Content: system}}, chatHistory(history)...)
+
+	var citations []journeystate.Citation
+	for step := 0; ; step++ {
+		req := llm.Request{Messages: msgs, Temperature: e.cfg.Temperature, MaxTokens: e.cfg.MaxTokens}
+		if step < e.cfg.MaxToolSteps {
+			req.Tools = e.tools.specs()
+		}
+		callStart := time.Now()
+		resp, err := e.cfg.Model.Complete(mctx, req, onDelta)
+		e.cfg.Metrics.modelCall(time.Since(callStart), resp.Usage, err)
+		rec.Steps++
+		rec.PromptTok += resp.Usage.PromptTokens
+		rec.Completion += resp.Usage.CompletionTokens
+		if err != nil {
+			return llm.Response{}, err
+		}
+		if len(resp.ToolCalls) == 0 || step >= e.cfg.MaxToolSteps {
+			resp.Citations = append(citations, resp.Citations...)
+			return resp, nil
+		}
+		msgs = append(msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Content, ToolCalls: resp.ToolCalls})
+		for _, call := range resp.ToolCalls {
+			res := e.tools.run(mctx, call)
+			rec.ToolCalls = append(rec.ToolCalls, call.Name)
+			citations = append(citations, res.citations...)
+			e.recordEvent(mctx, conv, "tool_call", call.Name, res.event(call))
+			msgs = append(msgs, llm.Message{Role: llm.RoleTool, ToolCallID: call.ID, Content: res.content})
+		}
+	}
+}
+
+// modelBudget is the share of a turn's deadline the model may use; the rest is kept for the fallback.
+func modelBudget(deadline time.Duration) time.Duration {
+	reserve := deadline / 5
+	if reserve > 2*time.Second {
+		reserve = 2 * time.Second
+	}
+	return deadline - reserve
+}
+
+// unanswered returns the customer messages that no reply has answered yet, oldest first. A bot reply answers the
+// message named by its ReplyTo and everything before it (messages that arrived while it was being written are
+// stored before it, yet still wait); any other reply answers everything before it.
+func unanswered(history []journeystate.Message) []journeystate.Message {
+	seqOf := make(map[string]int64, len(history))
+	var answered int64
+	for _, m := range history {
+		seqOf[m.ID] = m.Seq
+		if m.Author == journeystate.ActorCustomer {
+			continue
+		}
+		upTo := m.Seq
+		if s, ok := seqOf[m.Meta.ReplyTo]; ok && m.Author == journeystate.ActorBot {
+			upTo = s
+		}
+		answered = max(answered, upTo)
+	}
+	var out []journeystate.Message
+	for _, m := range history {
+		if m.Author == journeystate.ActorCustomer && m.Seq > answered {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func joinText(msgs []journeystate.Message) string {
+	parts := make([]string, len(msgs))
+	for i, m := range msgs {
+		parts[i] = m.Text
+	}
+	return strings.Join(parts, "\n")
+}
+
+// chatHistory turns stored messages into chat turns: the customer as the user, the bot and agents as the assistant.
+func chatHistory(history []journeystate.Message) []llm.Message {
+	out := make([]llm.Message, 0, len(history))
+	for _, m := range history {
+		switch m.Author {
+		case journeystate.ActorCustomer:
+			out = append(out, llm.Message{Role: llm.RoleUser, Content: m.Text})
+		case journeystate.ActorBot:
+			out = append(out, llm.Message{Role: llm.RoleAssistant, Content: m.Text})
+		case journeystate.ActorAgent:
+			out = append(out, llm.Message{Role: llm.RoleAssistant, Content: "(a human agent wrote) " + m.Text})
+		}
+	}
+	return out
+}
+
+// recordEvent appends an event to the conversation's journey log; a failure is logged, not returned: the turn's
+// answer matters more to the customer than its bookkeeping.
+func (e *Engine) recordEvent(ctx context.Context, conv journeystate.Conversation, typ, cause string, payload any) {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		e.log.Error("record event: marshal", "type", typ, "err", err)
+		return
+	}
+	_, _, err = e.cfg.Store.AppendEvent(ctx, journeystate.Event{
+		CustomerID:     conv.CustomerID,
+		ConversationID: conv.ID,
+		Type:           typ,
+		Channel:        conv.Channel,
+		Actor:          journeystate.ActorBot,
+		Cause:          cause,
+		Payload:        body,
+	})
+	if err != nil {
+		e.log.Error("record event", "type", typ, "conversation", conv.ID, "err", err)
+	}
+}
