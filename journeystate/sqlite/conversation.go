@@ -1,0 +1,223 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/journeybot/journeybot/journeystate"
+)
+
+// Event types the store records itself, and the payloads it gives them.
+const (
+	eventConversationOpened = "conversation_opened" // payload {"thread_id": ...}
+	eventOwnerChanged       = "owner_changed"       // payload ownerChangedPayload
+	eventMessage            = "message"             // payload messagePayload
+)
+
+// ownerChangedPayload is the payload of an "owner_changed" event.
+type ownerChangedPayload struct {
+	From        journeystate.Owner `json:"from"`
+	To          journeystate.Owner `json:"to"`
+	FromAgentID string             `json:"from_agent_id,omitempty"`
+	AgentID     string             `json:"agent_id,omitempty"`
+}
+
+// OpenConversation returns the customer's newest open conversation on (channel, threadID) or opens a new one owned
+// by the bot, recording a "conversation_opened" event; see journeystate.Store. ErrNotFound when the customer does
+// not exist; channel and threadID are required.
+func (s *Store) OpenConversation(ctx context.Context, customerID, channel, threadID string) (journeystate.Conversation, bool, error) {
+	if customerID == "" || channel == "" || threadID == "" {
+		return journeystate.Conversation{}, false, errors.New("open conversation: customer, channel and thread are required")
+	}
+	// Most calls find the open conversation: look from a reader first, and take the write lock only to open one
+	// (looking again under the lock, so that two racing calls open one conversation).
+	var conv journeystate.Conversation
+	err := s.inRead(ctx, func(tx *sql.Tx) error {
+		var err error
+		conv, err = openConversation(ctx, tx, customerID, channel, threadID)
+		return err
+	})
+	if err == nil {
+		return conv, false, nil
+	}
+	if !errors.Is(err, journeystate.ErrNotFound) {
+		return journeystate.Conversation{}, false, fmt.Errorf("open conversation: %w", err)
+	}
+	opened := false
+	err = s.inWrite(ctx, func(tx *sql.Tx) error {
+		var err error
+		conv, err = openConversation(ctx, tx, customerID, channel, threadID)
+		if !errors.Is(err, journeystate.ErrNotFound) {
+			return err
+		}
+		if err := customerExists(ctx, tx, customerID); err != nil {
+			return err
+		}
+		conv, err = s.insertConversation(ctx, tx, customerID, channel, threadID)
+		opened = err == nil
+		return err
+	})
+	if err != nil {
+		return journeystate.Conversation{}, false, fmt.Errorf("open conversation for customer %s: %w", customerID, err)
+	}
+	return conv, opened, nil
+}
+
+func (s *Store) insertConversation(ctx context.Context, tx *sql.Tx, customerID, channel, threadID string) (journeystate.Conversation, error) {
+	id, err := newID()
+	if err != nil {
+		return journeystate.Conversation{}, err
+	}
+	now := s.stamp()
+	conv := journeystate.Conversation{
+		ID: id, CustomerID: customerID, Channel: channel, ThreadID: threadID,
+		Owner: journeystate.OwnerBot, CreatedAt: now, UpdatedAt: now,
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO conversations
+		(id, customer_id, channel, thread_id, owner, agent_id, last_seq, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, '', 0, ?, ?)`,
+		conv.ID, conv.CustomerID, conv.Channel, conv.ThreadID, string(conv.Owner), formatTime(now), formatTime(now))
+	if err != nil {
+		return journeystate.Conversation{}, fmt.Errorf("insert conversation: %w", err)
+	}
+	payload, err := json.Marshal(map[string]string{"thread_id": threadID})
+	if err != nil {
+		return journeystate.Conversation{}, err
+	}
+	_, err = s.insertEvent(ctx, tx, journeystate.Event{
+		CustomerID: customerID, ConversationID: conv.ID, Type: eventConversationOpened, Channel: channel,
+		Actor: journeystate.ActorSystem, Payload: payload, Time: now,
+	})
+	return conv, err
+}
+
+// LatestConversation returns the customer's newest conversation on (channel, threadID), closed or not, or
+// ErrNotFound.
+func (s *Store) LatestConversation(ctx context.Context, customerID, channel, threadID string) (journeystate.Conversation, error) {
+	var conv journeystate.Conversation
+	err := s.inRead(ctx, func(tx *sql.Tx) error {
+		var err error
+		conv, err = scanConversation(tx.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
+			WHERE customer_id = ? AND channel = ? AND thread_id = ?
+			ORDER BY created_at DESC, id DESC LIMIT 1`, customerID, channel, threadID))
+		return err
+	})
+	if err != nil {
+		return journeystate.Conversation{}, fmt.Errorf("latest conversation of customer %s: %w", customerID, err)
+	}
+	return conv, nil
+}
+
+// Conversation returns one conversation, or ErrNotFound.
+func (s *Store) Conversation(ctx context.Context, id string) (journeystate.Conversation, error) {
+	var conv journeystate.Conversation
+	err := s.inRead(ctx, func(tx *sql.Tx) error {
+		var err error
+		conv, err = conversationByID(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return journeystate.Conversation{}, fmt.Errorf("load conversation %s: %w", id, err)
+	}
+	return conv, nil
+}
+
+// SetOwner moves a conversation to a new owner and records an "owner_changed" event; see journeystate.Store.
+// change.AgentID is required for OwnerAgent and must be empty otherwise; change.Actor must be a known actor. A change
+// to the owner the conversation already has changes nothing and records no event.
+func (s *Store) SetOwner(ctx context.Context, conversationID string, change journeystate.OwnerChange) (journeystate.Conversation, error) {
+	if err := validOwnerChange(change); err != nil {
+		return journeystate.Conversation{}, fmt.Errorf("set owner of conversation %s: %w", conversationID, err)
+	}
+	var conv journeystate.Conversation
+	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+		var err error
+		conv, err = conversationByID(ctx, tx, conversationID)
+		if err != nil {
+			return err
+		}
+		if conv.Owner == change.Owner && conv.AgentID == change.AgentID {
+			return nil
+		}
+		payload, err := json.Marshal(ownerChangedPayload{
+			From: conv.Owner, To: change.Owner, FromAgentID: conv.AgentID, AgentID: change.AgentID,
+		})
+		if err != nil {
+			return err
+		}
+		now := s.stamp()
+		conv.Owner, conv.AgentID, conv.UpdatedAt = change.Owner, change.AgentID, now
+		_, err = tx.ExecContext(ctx, `UPDATE conversations SET owner = ?, agent_id = ?, updated_at = ? WHERE id = ?`,
+			string(conv.Owner), conv.AgentID, formatTime(now), conv.ID)
+		if err != nil {
+			return fmt.Errorf("update conversation: %w", err)
+		}
+		_, err = s.insertEvent(ctx, tx, journeystate.Event{
+			CustomerID: conv.CustomerID, ConversationID: conv.ID, Type: eventOwnerChanged, Channel: conv.Channel,
+			Actor: change.Actor, Cause: change.Cause, Payload: payload, Time: now,
+		})
+		return err
+	})
+	if err != nil {
+		return journeystate.Conversation{}, fmt.Errorf("set owner of conversation %s: %w", conversationID, err)
+	}
+	return conv, nil
+}
+
+func validOwnerChange(c journeystate.OwnerChange) error {
+	switch c.Owner {
+	case journeystate.OwnerAgent:
+		if c.AgentID == "" {
+			return errors.New("an agent owner needs an agent id")
+		}
+	case journeystate.OwnerBot, journeystate.OwnerQueue, journeystate.OwnerClosed:
+		if c.AgentID != "" {
+			return fmt.Errorf("owner %q takes no agent id", c.Owner)
+		}
+	default:
+		return fmt.Errorf("unknown owner %q", c.Owner)
+	}
+	return validActor(c.Actor)
+}
+
+// openConversation returns the newest conversation on the thread that is not closed, or ErrNotFound.
+func openConversation(ctx context.Context, tx *sql.Tx, customerID, channel, threadID string) (journeystate.Conversation, error) {
+	return scanConversation(tx.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
+		WHERE customer_id = ? AND channel = ? AND thread_id = ? AND owner <> 'closed'
+		ORDER BY created_at DESC, id DESC LIMIT 1`, customerID, channel, threadID))
+}
+
+func conversationByID(ctx context.Context, tx *sql.Tx, id string) (journeystate.Conversation, error) {
+	return scanConversation(tx.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
+}
+
+func customerExists(ctx context.Context, tx *sql.Tx, id string) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM customers WHERE id = ?`, id).Scan(&one)
+	if err != nil {
+		return fmt.Errorf("customer %s: %w", id, notFound(err))
+	}
+	return nil
+}
+
+const conversationColumns = `id, customer_id, channel, thread_id, owner, agent_id, last_seq, created_at, updated_at`
+
+func scanConversation(row scanner) (journeystate.Conversation, error) {
+	var c journeystate.Conversation
+	var owner, created, updated string
+	err := row.Scan(&c.ID, &c.CustomerID, &c.Channel, &c.ThreadID, &owner, &c.AgentID, &c.LastSeq, &created, &updated)
+	if err != nil {
+		return journeystate.Conversation{}, notFound(err)
+	}
+	c.Owner = journeystate.Owner(owner)
+	if c.CreatedAt, err = parseTime(created); err != nil {
+		return journeystate.Conversation{}, err
+	}
+	if c.UpdatedAt, err = parseTime(updated); err != nil {
+		return journeystate.Conversation{}, err
+	}
+	return c, nil
+}
