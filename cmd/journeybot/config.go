@@ -1,0 +1,167 @@
+package main
+
+// This file holds journeybot's configuration: its keys and defaults (loading: config_load.go; checks:
+// config_check.go). Packages never read configuration themselves; main copies these values into their
+// constructors.
+
+import (
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is journeybot's whole configuration. Each field's koanf tag is its key in config.yaml; the environment
+// variable JOURNEYBOT_ + the key path in capitals with dots as underscores overrides it.
+type Config struct {
+	Server    ServerConfig    `koanf:"server"`
+	Log       LogConfig       `koanf:"log"`
+	Store     StoreConfig     `koanf:"store"`
+	Company   CompanyConfig   `koanf:"company"`
+	Persona   PersonaConfig   `koanf:"persona"`
+	Model     ModelConfig     `koanf:"model"`
+	Bot       BotConfig       `koanf:"bot"`
+	Knowledge KnowledgeConfig `koanf:"knowledge"`
+	Prompts   PromptsConfig   `koanf:"prompts"`
+	Webchat   WebchatConfig   `koanf:"webchat"`
+}
+
+// ServerConfig is the HTTP server.
+type ServerConfig struct {
+	Addr            string        `koanf:"addr"`             // listen address, host:port
+	PublicURL       string        `koanf:"public_url"`       // how customers and webhooks reach the server
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"` // how long a graceful stop may take
+}
+
+// LogConfig is the slog output.
+type LogConfig struct {
+	Level  string `koanf:"level"`  // debug, info, warn or error
+	Format string `koanf:"format"` // text or json
+}
+
+// StoreConfig is the storage backend.
+type StoreConfig struct {
+	Driver string `koanf:"driver"` // "sqlite"
+	Path   string `koanf:"path"`   // the SQLite database file
+}
+
+// CompanyConfig is the business the bot speaks for.
+type CompanyConfig struct {
+	Name        string `koanf:"name"`
+	Description string `koanf:"description"`
+	Website     string `koanf:"website"`
+}
+
+// PersonaConfig is who the bot is.
+type PersonaConfig struct {
+	Name         string `koanf:"name"`
+	Tone         string `koanf:"tone"`
+	Instructions string `koanf:"instructions"`
+}
+
+// ModelConfig is the OpenAI-compatible model; with no APIKey the offline responder answers.
+type ModelConfig struct {
+	APIKey      Secret  `koanf:"api_key"`
+	BaseURL     string  `koanf:"base_url"` // includes the version path, e.g. "http://localhost:11434/v1"
+	Name        string  `koanf:"name"`
+	Temperature float32 `koanf:"temperature"` // 0 to 2, as in llm.Request
+	MaxTokens   int     `koanf:"max_tokens"`
+	MaxRetries  int     `koanf:"max_retries"`
+}
+
+// BotConfig bounds a bot turn.
+type BotConfig struct {
+	TurnDeadline      time.Duration `koanf:"turn_deadline"` // the longest a customer waits for an answer
+	MaxToolSteps      int           `koanf:"max_tool_steps"`
+	HistoryMessages   int           `koanf:"history_messages"`
+	KnowledgePassages int           `koanf:"knowledge_passages"`
+	MaxMessageChars   int           `koanf:"max_message_chars"`
+}
+
+// KnowledgeConfig is the knowledge base.
+type KnowledgeConfig struct {
+	Dir     string `koanf:"dir"`      // folder of Markdown pages
+	BaseURL string `koanf:"base_url"` // where the pages live on the company's site; "" for no links
+}
+
+// PromptsConfig is the prompt templates.
+type PromptsConfig struct {
+	Dir string `koanf:"dir"` // folder of *.tmpl overriding the built-in templates; "" for none
+}
+
+// WebchatConfig is the web-chat WebSocket.
+type WebchatConfig struct {
+	AllowedOrigins []string `koanf:"allowed_origins"` // origins besides the server's own
+	MaxFrameBytes  int      `koanf:"max_frame_bytes"`
+	SendQueue      int      `koanf:"send_queue"`
+}
+
+// DefaultConfig returns the configuration journeybot runs with when nothing is set: the values config.yaml documents.
+func DefaultConfig() Config {
+	return Config{
+		Server: ServerConfig{Addr: ":8080", PublicURL: "http://localhost:8080", ShutdownTimeout: 30 * time.Second},
+		Log:    LogConfig{Level: "info", Format: "text"},
+		Store:  StoreConfig{Driver: "sqlite", Path: "data/journeybot.db"},
+		Company: CompanyConfig{
+			Name: "Hearthly",
+			Description: "Hearthly makes a smart thermostat and wireless room sensors, sold online at hearthly.com " +
+				"and shipped to the United States and Canada.",
+			Website: "https://hearthly.com",
+		},
+		Persona: PersonaConfig{Name: "Ember", Tone: "warm, brief and plain-spoken"},
+		Model: ModelConfig{
+			BaseURL: "https://api.openai.com/v1", Name: "gpt-4o-mini",
+			Temperature: 0.3, MaxTokens: 600, MaxRetries: 3,
+		},
+		Bot: BotConfig{
+			TurnDeadline: 20 * time.Second, MaxToolSteps: 4, HistoryMessages: 20, KnowledgePassages: 3,
+			MaxMessageChars: 4000,
+		},
+		Knowledge: KnowledgeConfig{Dir: "knowledge"},
+		Webchat:   WebchatConfig{AllowedOrigins: []string{}, MaxFrameBytes: 16384, SendQueue: 256},
+	}
+}
+
+// ModelEnabled reports whether a model is configured (an API key is set); otherwise the offline responder answers.
+// A local server that needs no key (Ollama, llama.cpp) is switched on with any key, as in OpenAI's SDKs.
+func (c Config) ModelEnabled() bool { return c.Model.APIKey != "" }
+
+// String lists every key and its value, one "key = value" per line with text quoted, and secrets redacted.
+func (c Config) String() string {
+	var b strings.Builder
+	v := reflect.ValueOf(c)
+	for _, f := range configFields() {
+		switch x := v.FieldByIndex(f.index).Interface().(type) {
+		case Secret:
+			fmt.Fprintf(&b, "%s = %q\n", f.key, x.String())
+		case string, []string:
+			fmt.Fprintf(&b, "%s = %q\n", f.key, x)
+		default:
+			fmt.Fprintf(&b, "%s = %v\n", f.key, x)
+		}
+	}
+	return b.String()
+}
+
+// Secret is text that must never be printed or logged: fmt, slog and text encoders show "[redacted]" (or nothing
+// when it is empty). Convert it with string() only to hand it to the client that needs it.
+type Secret string
+
+// String returns "[redacted]", or "" when the secret is empty.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString returns the redacted text quoted, for %#v.
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// LogValue returns the redacted text, for slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalText returns the redacted text, for JSON and YAML encoders.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

@@ -1,0 +1,111 @@
+package main
+
+// Checking configuration values: every refusal names the key and the reason.
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// validate checks the values that their types alone do not: ranges, choices, URLs and addresses. Each error names the
+// key and, through origin, where its value came from.
+func (c Config) validate(origin map[string]string) []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		err := fmt.Errorf("%s: "+format, append([]any{key}, args...)...)
+		if from, ok := origin[key]; ok {
+			err = fmt.Errorf("%s: %w", from, err)
+		}
+		errs = append(errs, err)
+	}
+	oneOf := func(key, got string, choices ...string) {
+		if !slices.Contains(choices, got) {
+			bad(key, "must be one of %s, got %q", strings.Join(choices, ", "), got)
+		}
+	}
+	between := func(key string, got, lo, hi int) {
+		if got < lo || got > hi {
+			bad(key, "must be between %d and %d, got %d", lo, hi, got)
+		}
+	}
+	within := func(key string, got, lo, hi time.Duration) {
+		if got < lo || got > hi {
+			bad(key, "must be between %s and %s, got %s", lo, hi, got)
+		}
+	}
+	notEmpty := func(key, got string) {
+		if strings.TrimSpace(got) == "" {
+			bad(key, "must not be empty")
+		}
+	}
+	absURL := func(key, got string, example string) {
+		if err := checkHTTPURL(got); err != nil {
+			bad(key, "must be an absolute http(s) URL like %q, got %q", example, got)
+		}
+	}
+
+	host, port, err := net.SplitHostPort(c.Server.Addr)
+	if err != nil || !validPort(port) || strings.ContainsAny(host, " /") {
+		bad("server.addr", `must be host:port like ":8080" or "127.0.0.1:8080", got %q`, c.Server.Addr)
+	}
+	absURL("server.public_url", c.Server.PublicURL, "https://chat.example.com")
+	within("server.shutdown_timeout", c.Server.ShutdownTimeout, time.Second, 10*time.Minute)
+	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	oneOf("log.format", c.Log.Format, "text", "json")
+	oneOf("store.driver", c.Store.Driver, "sqlite")
+	notEmpty("store.path", c.Store.Path)
+	notEmpty("company.name", c.Company.Name)
+	if c.Company.Website != "" {
+		absURL("company.website", c.Company.Website, "https://www.example.com")
+	}
+	notEmpty("persona.name", c.Persona.Name)
+	absURL("model.base_url", c.Model.BaseURL, "https://api.openai.com/v1")
+	notEmpty("model.name", c.Model.Name)
+	if t := c.Model.Temperature; !(t >= 0 && t <= 2) { // written so that NaN fails too
+		bad("model.temperature", "must be between 0 and 2, got %g", t)
+	}
+	between("model.max_tokens", c.Model.MaxTokens, 1, 128000)
+	between("model.max_retries", c.Model.MaxRetries, 0, 10)
+	within("bot.turn_deadline", c.Bot.TurnDeadline, time.Second, 5*time.Minute)
+	between("bot.max_tool_steps", c.Bot.MaxToolSteps, 0, 20)
+	between("bot.history_messages", c.Bot.HistoryMessages, 0, 200)
+	between("bot.knowledge_passages", c.Bot.KnowledgePassages, 0, 20)
+	between("bot.max_message_chars", c.Bot.MaxMessageChars, 1, 100000)
+	notEmpty("knowledge.dir", c.Knowledge.Dir)
+	if c.Knowledge.BaseURL != "" {
+		absURL("knowledge.base_url", c.Knowledge.BaseURL, "https://www.example.com/help/")
+	}
+	for i, o := range c.Webchat.AllowedOrigins {
+		if u, err := url.Parse(o); checkHTTPURL(o) != nil || err != nil || u.Path != "" || u.RawQuery != "" {
+			bad("webchat.allowed_origins",
+				`item %d must be an origin (scheme and host, no path) like "https://www.example.com", got %q`, i+1, o)
+		}
+	}
+	between("webchat.max_frame_bytes", c.Webchat.MaxFrameBytes, 1024, 1<<20)
+	between("webchat.send_queue", c.Webchat.SendQueue, 1, 65536)
+	return errs
+}
+
+// checkHTTPURL returns an error unless s is an absolute http or https URL with a host and no user info.
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "http" && u.Scheme != "https", u.Host == "", u.User != nil, u.Fragment != "":
+		return errors.New("not an absolute http(s) URL")
+	}
+	return nil
+}
+
+// validPort reports whether p is a port number, 0 to 65535 (0: any free port).
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/journeybot/journeybot/bot"
+	"github.com/journeybot/journeybot/bot/knowledge"
+	"github.com/journeybot/journeybot/bot/llm"
+	"github.com/journeybot/journeybot/bot/llm/offline"
+	"github.com/journeybot/journeybot/bot/llm/openai"
+	"github.com/journeybot/journeybot/channels/webchat"
+	"github.com/journeybot/journeybot/journeystate/sqlite"
+	"github.com/journeybot/journeybot/prompts"
+)
+
+// Main is the running server, wired by hand from a Config. End-to-end tests use it as the binary does.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	Store    *sqlite.Store
+	Engine   *bot.Engine
+	Hub      *webchat.Hub
+	Registry *prometheus.Registry
+
+	model  llm.Model
+	ln     net.Listener
+	server *http.Server
+	ready  atomic.Bool
+	served chan error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewMain returns a Main for cfg; Open starts it.
+func NewMain(cfg Config, logger *slog.Logger) *Main {
+	return &Main{Config: cfg, Logger: logger}
+}
+
+// Open opens the store, indexes the knowledge folder when it changed, builds the engine and the channels, and starts
+// serving HTTP on Config.Server.Addr. On error everything it opened is closed again.
+func (m *Main) Open(ctx context.Context) (err error) {
+	cfg := m.Config
+	defer func() {
+		if err != nil {
+			m.closeStore()
+		}
+	}()
+	if m.Store, err = openStore(ctx, cfg); err != nil {
+		return err
+	}
+	res, err := syncKnowledge(ctx, cfg, m.Store, false)
+	if err != nil {
+		return err
+	}
+	m.Logger.Info("knowledge base", "dir", cfg.Knowledge.Dir, "passages", res.Passages, "reindexed", res.Reindexed)
+
+	renderer, err := prompts.New(cfg.Prompts.Dir)
+	if err != nil {
+		return fmt.Errorf("prompts: %w", err)
+	}
+	m.Registry = prometheus.NewRegistry()
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	responder := offline.New(m.Store, offline.Options{Company: cfg.Company.Name, Assistant: cfg.Persona.Name})
+	if cfg.ModelEnabled() {
+		m.model = openai.New(openai.Config{
+			APIKey:     string(cfg.Model.APIKey),
+			BaseURL:    cfg.Model.BaseURL,
+			Model:      cfg.Model.Name,
+			MaxRetries: cfg.Model.MaxRetries,
+			Logger:     m.Logger,
+		})
+	}
+	m.Engine = bot.New(bot.Config{
+		Store:             m.Store,
+		Model:             m.model,
+		Offline:           responder,
+		Prompts:           renderer,
+		Company:           prompts.Company{Name: cfg.Company.Name, Description: cfg.Company.Description, Website: cfg.Company.Website},
+		Persona:           prompts.Persona{Name: cfg.Persona.Name, Tone: cfg.Persona.Tone, Instructions: cfg.Persona.Instructions},
+		TurnDeadline:      cfg.Bot.TurnDeadline,
+		MaxToolSteps:      cfg.Bot.MaxToolSteps,
+		HistoryMessages:   cfg.Bot.HistoryMessages,
+		KnowledgePassages: cfg.Bot.KnowledgePassages,
+		MaxMessageChars:   cfg.Bot.MaxMessageChars,
+		Temperature:       cfg.Model.Temperature,
+		MaxTokens:         cfg.Model.MaxTokens,
+		Metrics:           bot.NewMetrics(m.Registry),
+		Logger:            m.Logger,
+	})
+	m.Hub = webchat.New(m.Engine, webchat.Options{
+		AllowedOrigins:  cfg.Webchat.AllowedOrigins,
+		MaxFrameBytes:   cfg.Webchat.MaxFrameBytes,
+		MaxMessageChars: cfg.Bot.MaxMessageChars,
+		SendQueue:       cfg.Webchat.SendQueue,
+		Logger:          m.Logger,
+		Registerer:      m.Registry,
+	})
+	m.Engine.Register(m.Hub)
+
+	mux := http.NewServeMux()
+	m.Hub.Routes(mux)
+	mux.HandleFunc("GET /healthz", m.handleHealthz)
+	mux.HandleFunc("GET /readyz", m.handleReadyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+
+	if m.ln, err = net.Listen("tcp", cfg.Server.Addr); err != nil {
+		return fmt.Errorf("server.addr: listen on %s: %w", cfg.Server.Addr, err)
+	}
+	m.server = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(m.ln) }()
+	m.ready.Store(true)
+	return nil
+}
+
+// Addr returns the address the server listens on (useful when Config.Server.Addr has port 0).
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// ModelName names the model that answers: the configured one, or the offline responder.
+func (m *Main) ModelName() string {
+	if m.model == nil {
+		return "offline responder (no model configured)"
+	}
+	return m.model.Name()
+}
+
+// Close shuts down gracefully: it stops accepting connections, lets the turns in flight finish and deliver their
+// replies, closes the web-chat sockets and then the store. When ctx ends first, turns are cut short; what they
+// produced is still stored. Calling it again returns the first call's result.
+func (m *Main) Close(ctx context.Context) error {
+	m.closeOnce.Do(func() { m.closeErr = m.close(ctx) })
+	return m.closeErr
+}
+
+func (m *Main) close(ctx context.Context) error {
+	m.ready.Store(false)
+	var errs []error
+	if m.server != nil {
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("http serve: %w", err))
+		}
+	}
+	if m.Engine != nil {
+		if err := m.Engine.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("engine shutdown: %w", err))
+		}
+	}
+	if m.Hub != nil {
+		if err := m.Hub.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("web chat shutdown: %w", err))
+		}
+	}
+	if err := m.closeStore(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Main) closeStore() error {
+	if m.Store == nil {
+		return nil
+	}
+	err := m.Store.Close()
+	m.Store = nil
+	if err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+func (m *Main) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// handleReadyz answers 200 only when a customer can be served: the store answers and the knowledge base is indexed
+// (Open indexes it before it marks the server ready).
+func (m *Main) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !m.ready.Load() {
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := m.Store.Ping(ctx); err != nil {
+		m.Logger.Warn("readyz: store ping failed", "err", err)
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+func openStore(ctx context.Context, cfg Config) (*sqlite.Store, error) {
+	s, err := sqlite.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		return nil, fmt.Errorf("store.path: open %s: %w", cfg.Store.Path, err)
+	}
+	return s, nil
+}
+
+func syncKnowledge(ctx context.Context, cfg Config, store *sqlite.Store, force bool) (knowledge.Result, error) {
+	res, err := knowledge.Sync(ctx, store, cfg.Knowledge.Dir, cfg.Knowledge.BaseURL, force)
+	if err != nil {
+		return res, fmt.Errorf("knowledge.dir: %w", err)
+	}
+	return res, nil
+}
