@@ -1,0 +1,71 @@
+package webchat
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/journeybot/journeybot/bot"
+)
+
+// Error codes of the error frame.
+const (
+	codeBadFrame      = "bad_frame"
+	codeBadRequest    = "bad_request"
+	codeTooLarge      = "too_large"
+	codeHelloRequired = "hello_required"
+	codeUnavailable   = "unavailable"
+)
+
+// frameError is a refusal that goes to the client as an error frame. Message is safe to show to the customer; ID is
+// the client's message id when the error is about one message.
+type frameError struct {
+	Code    string
+	ID      string
+	Message string
+}
+
+func (e *frameError) Error() string { return e.Code + ": " + e.Message }
+
+func (e *frameError) bytes() []byte {
+	return mustJSON(errorFrame{Type: typeError, ID: e.ID, Code: e.Code, Message: e.Message})
+}
+
+// textTooLong is the refusal of a message over MaxMessageChars.
+func (h *Hub) textTooLong(id string) *frameError {
+	return &frameError{Code: codeTooLarge, ID: id,
+		Message: fmt.Sprintf("That message is too long (%d characters at most).", h.opts.MaxMessageChars)}
+}
+
+// frameTooLarge is the refusal of a frame over MaxFrameBytes.
+func (h *Hub) frameTooLarge() *frameError {
+	return &frameError{Code: codeTooLarge,
+		Message: fmt.Sprintf("That message is too large (%d bytes at most).", h.opts.MaxFrameBytes)}
+}
+
+var (
+	errBinaryFrame   = &frameError{Code: codeBadFrame, Message: "Binary frames are not supported: send JSON text frames."}
+	errVisitorChange = &frameError{Code: codeBadRequest, Message: "The visitor id cannot change on an open connection."}
+)
+
+func errHelloRequired(id string) *frameError {
+	return &frameError{Code: codeHelloRequired, ID: id, Message: "Send hello before sending messages."}
+}
+
+// engineError maps an error of the engine to the error frame the client gets: this is the one place where engine
+// errors become client-visible. Errors that are not the engine's documented refusals are logged with their cause
+// and shown as unavailable with a fixed text, so that no internal detail reaches the client.
+func (h *Hub) engineError(err error, id, op string) *frameError {
+	switch {
+	case errors.Is(err, bot.ErrEmptyMessage):
+		return &frameError{Code: codeBadRequest, ID: id, Message: "The message is empty."}
+	case errors.Is(err, bot.ErrTooLong):
+		return h.textTooLong(id)
+	default:
+		h.log.Error("web chat engine call failed", "op", op, "err", err)
+		msg := "We could not save your message just now. It will be sent again shortly."
+		if id == "" {
+			msg = "The chat is unavailable just now. Reconnecting shortly."
+		}
+		return &frameError{Code: codeUnavailable, ID: id, Message: msg}
+	}
+}

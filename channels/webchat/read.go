@@ -1,0 +1,170 @@
+package webchat
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/journeybot/journeybot/channels"
+	"github.com/journeybot/journeybot/journeystate"
+)
+
+// readLoop reads the client's frames one at a time until the connection fails or closes, answering each: bad frames
+// get an error frame and the connection keeps working. Messages of one socket are handled in order.
+func (c *client) readLoop() {
+	// The peer has gone or gorilla has already sent the close frame (1009): the writer just closes.
+	defer c.stop(websocket.CloseAbnormalClosure, "")
+
+	c.conn.SetReadLimit(maxReadBytes)
+	c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	limit := c.hub.opts.MaxFrameBytes
+	for {
+		kind, r, err := c.conn.NextReader()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				c.hub.log.Info("web chat socket closed: frame over the hard limit")
+			}
+			return
+		}
+		c.conn.SetReadDeadline(time.Now().Add(pongWait))
+		data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+		if err != nil {
+			return
+		}
+		if len(data) > limit {
+			// Discard the rest of the frame so that the next one can be read; past maxReadBytes this fails and
+			// the connection is closed.
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				return
+			}
+			c.refuse(c.hub.frameTooLarge())
+			continue
+		}
+		if kind != websocket.TextMessage {
+			c.refuse(errBinaryFrame)
+			continue
+		}
+		f, err := decodeFrame(data)
+		if err != nil {
+			var fe *frameError
+			if !errors.As(err, &fe) {
+				fe = &frameError{Code: codeBadFrame, Message: "The frame could not be read."}
+			}
+			c.refuse(fe)
+			continue
+		}
+		c.hub.metrics.frameIn(f.Type)
+		switch f.Type {
+		case typeHello:
+			c.hello(f)
+		case typeMessage:
+			c.message(f)
+		}
+	}
+}
+
+// refuse answers an incoming frame that was not accepted.
+func (c *client) refuse(e *frameError) {
+	c.hub.metrics.frameIn("invalid")
+	c.sendError(e)
+}
+
+func (c *client) sendError(e *frameError) {
+	if c.reply(e.bytes()) {
+		c.hub.metrics.frameOut(typeError)
+	}
+}
+
+// hello joins the socket to its visitor (making a visitor id when the client has none) and answers with the
+// welcome: the visitor's latest conversation and its messages after f.LastSeq. The socket is registered before the
+// history is read, so that nothing published meanwhile is missed: such frames are held and follow the welcome (a
+// client may so see a message twice, and keeps it once by its id). A repeated hello re-sends the history.
+func (c *client) hello(f clientFrame) {
+	h := c.hub
+	vid := c.visitorID
+	first := vid == ""
+	switch {
+	case !first && f.VisitorID != "" && f.VisitorID != vid:
+		c.sendError(errVisitorChange)
+		return
+	case first && f.VisitorID != "":
+		vid = f.VisitorID
+	case first:
+		vid = newVisitorID()
+	}
+	if first && !h.register(c, vid) {
+		return // stopped meanwhile
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), engineWait)
+	defer cancel()
+	conv, msgs, err := h.engine.History(ctx, journeystate.ChannelWeb, vid, vid, f.LastSeq, historyLimit)
+	if err != nil {
+		if first {
+			h.unregisterVisitor(c)
+			c.unhold()
+		}
+		c.sendError(h.engineError(err, "", "history"))
+		return
+	}
+	if len(msgs) > historyLimit {
+		msgs = msgs[len(msgs)-historyLimit:]
+	}
+	if c.welcome(welcomeBytes(vid, conv, msgs)) {
+		h.metrics.frameOut(typeWelcome)
+	}
+}
+
+// message hands a customer message to the engine, acknowledges it once the engine has stored it, shows it on the
+// visitor's other sockets and asks the engine to answer it. A duplicate is acknowledged again and still passed to
+// Answer: the engine knows whether it was answered before.
+func (c *client) message(f clientFrame) {
+	h := c.hub
+	vid := c.visitorID
+	if vid == "" {
+		c.sendError(errHelloRequired(f.ID))
+		return
+	}
+	if utf8.RuneCountInString(strings.TrimSpace(f.Text)) > h.opts.MaxMessageChars {
+		c.sendError(h.textTooLong(f.ID))
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), engineWait)
+	defer cancel()
+	receipt, err := h.engine.Receive(ctx, channels.Inbound{
+		Channel:     journeystate.ChannelWeb,
+		UserID:      vid,
+		Level:       journeystate.LevelAnonymous,
+		ThreadID:    vid,
+		ClientMsgID: f.ID,
+		Text:        f.Text,
+		ReceivedAt:  h.opts.Now(),
+	})
+	if err != nil {
+		c.sendError(h.engineError(err, f.ID, "receive"))
+		return
+	}
+
+	ack := mustJSON(ackFrame{Type: typeAck, ID: f.ID, Seq: receipt.Message.Seq,
+		ConversationID: receipt.Conversation.ID, Duplicate: receipt.Duplicate})
+	if c.reply(ack) {
+		h.metrics.frameOut(typeAck)
+	}
+	if !receipt.Duplicate {
+		h.publish(vid, typeMessage, mustJSON(messageFrame{Type: typeMessage, Message: toWire(receipt.Message)}), c)
+	}
+	h.engine.Answer(receipt)
+}
+
+// newVisitorID makes a visitor id: "v_" and 26 random base32 characters (130 bits), valid per the protocol.
+func newVisitorID() string {
+	return "v_" + rand.Text()
+}

@@ -1,0 +1,296 @@
+package webchat
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/gorilla/websocket"
+
+	"github.com/journeybot/journeybot/bot"
+	"github.com/journeybot/journeybot/channels"
+	"github.com/journeybot/journeybot/journeystate"
+)
+
+func TestHello(t *testing.T) {
+	stored := []journeystate.Message{
+		{ID: "m4", ConversationID: "conv1", Seq: 4, Author: journeystate.ActorCustomer, ClientID: "c_4", Text: "Hi", CreatedAt: testTime},
+		{ID: "m5", ConversationID: "conv1", Seq: 5, Author: journeystate.ActorBot, ClientID: "reply:m4", Text: "Hello!",
+			CreatedAt: testTime, Meta: journeystate.MessageMeta{Source: "model"}},
+	}
+	type call struct {
+		channel, user, thread string
+		after                 int64
+		limit                 int
+	}
+	tests := []struct {
+		name      string
+		visitorID string
+		lastSeq   int64
+		conv      journeystate.Conversation
+		msgs      []journeystate.Message
+		wantMsgs  []wireMessage
+	}{
+		{name: "new visitor gets an id", wantMsgs: []wireMessage{}},
+		{name: "returning visitor gets the history", visitorID: "v_returning1", lastSeq: 3,
+			conv: journeystate.Conversation{ID: "conv1", ThreadID: "v_returning1"}, msgs: stored,
+			wantMsgs: []wireMessage{toWire(stored[0]), toWire(stored[1])}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := make(chan call, 1)
+			eng := newFakeEngine()
+			eng.HistoryFn = func(_ context.Context, ch, user, thread string, after int64, limit int) (journeystate.Conversation, []journeystate.Message, error) {
+				calls <- call{ch, user, thread, after, limit}
+				return tt.conv, tt.msgs, nil
+			}
+			_, srv := testServer(t, eng, Options{})
+			conn := dial(t, srv)
+
+			w := hello(t, conn, tt.visitorID, tt.lastSeq)
+
+			vid := tt.visitorID
+			if vid == "" {
+				vid = w.VisitorID
+				if !validVisitorID(vid) {
+					t.Fatalf("welcome visitor id %q is not valid", vid)
+				}
+			}
+			if w.VisitorID != vid || w.ConversationID != tt.conv.ID {
+				t.Errorf("welcome visitor %q conversation %q, want %q %q", w.VisitorID, w.ConversationID, vid, tt.conv.ID)
+			}
+			if diff := cmp.Diff(tt.wantMsgs, w.Messages); diff != "" {
+				t.Errorf("welcome messages (-want +got):\n%s", diff)
+			}
+			got := <-calls
+			want := call{journeystate.ChannelWeb, vid, vid, tt.lastSeq, historyLimit}
+			if got != want {
+				t.Errorf("History called with %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestHelloNewIDsDiffer(t *testing.T) {
+	_, srv := testServer(t, newFakeEngine(), Options{})
+	a := hello(t, dial(t, srv), "", 0).VisitorID
+	b := hello(t, dial(t, srv), "", 0).VisitorID
+	if a == b {
+		t.Errorf("two new visitors got the same id %q", a)
+	}
+}
+
+func TestHelloHistoryFailure(t *testing.T) {
+	eng := newFakeEngine()
+	fail := true
+	eng.HistoryFn = func(context.Context, string, string, string, int64, int) (journeystate.Conversation, []journeystate.Message, error) {
+		if fail {
+			fail = false // the reader handles one frame at a time: no race
+			return journeystate.Conversation{}, nil, errors.New("database is locked")
+		}
+		return journeystate.Conversation{}, nil, nil
+	}
+	logs := &lockedBuffer{}
+	h, srv := testServer(t, eng, Options{Logger: testLogger(logs)})
+	conn := dial(t, srv)
+
+	send(t, conn, map[string]any{"type": "hello", "visitor_id": "v_visitor01"})
+	f := expect(t, conn, typeError)
+	if f.Code != codeUnavailable || f.ID != "" || strings.Contains(f.errorText(t), "locked") {
+		t.Errorf("error frame %+v %q, want unavailable without id or cause", f, f.errorText(t))
+	}
+	if n := h.sockets("v_visitor01"); n != 0 {
+		t.Errorf("after a failed hello the visitor has %d sockets, want 0", n)
+	}
+	if !strings.Contains(logs.String(), "database is locked") {
+		t.Errorf("log does not name the cause:\n%s", logs)
+	}
+	hello(t, conn, "v_visitor01", 0)
+	if n := h.sockets("v_visitor01"); n != 1 {
+		t.Errorf("after hello the visitor has %d sockets, want 1", n)
+	}
+}
+
+func TestMessageAck(t *testing.T) {
+	for _, duplicate := range []bool{false, true} {
+		t.Run(fmt.Sprintf("duplicate=%v", duplicate), func(t *testing.T) {
+			const vid = "v_visitor01"
+			received := make(chan channels.Inbound, 1)
+			eng := newFakeEngine()
+			eng.ReceiveFn = func(_ context.Context, in channels.Inbound) (bot.Receipt, error) {
+				received <- in
+				return bot.Receipt{
+					Conversation: journeystate.Conversation{ID: "conv1", ThreadID: vid},
+					Message:      journeystate.Message{ID: "m7", ConversationID: "conv1", Seq: 7, ClientID: in.ClientMsgID},
+					Duplicate:    duplicate,
+				}, nil
+			}
+			_, srv := testServer(t, eng, Options{Now: func() time.Time { return testTime }})
+			conn := dial(t, srv)
+			hello(t, conn, vid, 0)
+
+			send(t, conn, map[string]any{"type": "message", "id": "c_1", "text": "How long does shipping take?"})
+			ack := expect(t, conn, typeAck)
+
+			want := channels.Inbound{Channel: journeystate.ChannelWeb, UserID: vid, Level: journeystate.LevelAnonymous,
+				ThreadID: vid, ClientMsgID: "c_1", Text: "How long does shipping take?", ReceivedAt: testTime}
+			if diff := cmp.Diff(want, <-received); diff != "" {
+				t.Errorf("Receive got (-want +got):\n%s", diff)
+			}
+			wantAck := frame{Type: typeAck, ID: "c_1", Seq: 7, ConversationID: "conv1", Duplicate: duplicate}
+			if diff := cmp.Diff(wantAck, ack); diff != "" {
+				t.Errorf("ack (-want +got):\n%s", diff)
+			}
+			select {
+			case r := <-eng.answered:
+				if r.Message.ID != "m7" || r.Duplicate != duplicate {
+					t.Errorf("Answer got %+v, want message m7 duplicate %v", r, duplicate)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Answer was not called")
+			}
+		})
+	}
+}
+
+func TestResendIsAckedAsDuplicate(t *testing.T) {
+	eng := newFakeEngine()
+	_, srv := testServer(t, eng, Options{})
+	conn := dial(t, srv)
+	hello(t, conn, "v_visitor01", 0)
+	msg := map[string]any{"type": "message", "id": "c_1", "text": "hi"}
+	send(t, conn, msg)
+	first := expect(t, conn, typeAck)
+
+	again := dial(t, srv) // a reconnect resends what it did not see acknowledged
+	hello(t, again, "v_visitor01", 0)
+	send(t, again, msg)
+	second := expect(t, again, typeAck)
+
+	if first.Duplicate || !second.Duplicate || first.Seq != second.Seq {
+		t.Errorf("acks %+v then %+v, want the same seq, the second a duplicate", first, second)
+	}
+}
+
+func TestMessageBeforeHello(t *testing.T) {
+	eng := newFakeEngine()
+	eng.ReceiveFn = func(context.Context, channels.Inbound) (bot.Receipt, error) {
+		t.Error("Receive called before hello")
+		return bot.Receipt{}, errors.New("unexpected")
+	}
+	_, srv := testServer(t, eng, Options{})
+	conn := dial(t, srv)
+	send(t, conn, map[string]any{"type": "message", "id": "c_1", "text": "hi"})
+	f := expect(t, conn, typeError)
+	if f.Code != codeHelloRequired || f.ID != "c_1" {
+		t.Errorf("error frame %+v, want hello_required for c_1", f)
+	}
+}
+
+// TestBadInputKeepsConnection sends each bad frame on a connection and checks the error frame, then that a valid
+// message on the same connection is still acknowledged.
+func TestBadInputKeepsConnection(t *testing.T) {
+	tests := []struct {
+		name     string
+		kind     int
+		data     string
+		before   bool // sent before hello
+		wantCode string
+		wantID   string
+	}{
+		{name: "malformed JSON", data: `{"type":`, wantCode: codeBadFrame},
+		{name: "not an object", data: `["hello"]`, wantCode: codeBadFrame},
+		{name: "unknown type", data: `{"type":"subscribe"}`, wantCode: codeBadFrame},
+		{name: "binary frame", kind: websocket.BinaryMessage, data: `{"type":"message","id":"c_9","text":"hi"}`, wantCode: codeBadFrame},
+		{name: "oversized frame", data: `{"type":"message","id":"c_9","text":"` + strings.Repeat("x", 3000) + `"}`, wantCode: codeTooLarge},
+		{name: "oversized frame before hello", before: true, data: strings.Repeat(" ", 5000), wantCode: codeTooLarge},
+		{name: "bad visitor id", before: true, data: `{"type":"hello","visitor_id":"bad id!"}`, wantCode: codeBadRequest},
+		{name: "bad message id", data: `{"type":"message","id":"c 9","text":"hi"}`, wantCode: codeBadRequest},
+		{name: "empty text", data: `{"type":"message","id":"c_9","text":"   "}`, wantCode: codeBadRequest, wantID: "c_9"},
+		{name: "text too long", data: `{"type":"message","id":"c_9","text":"` + strings.Repeat("é", 101) + `"}`, wantCode: codeTooLarge, wantID: "c_9"},
+		{name: "visitor id changed", data: `{"type":"hello","visitor_id":"v_someoneelse"}`, wantCode: codeBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := newFakeEngine()
+			_, srv := testServer(t, eng, Options{MaxFrameBytes: 1024, MaxMessageChars: 100})
+			conn := dial(t, srv)
+			if !tt.before {
+				hello(t, conn, "v_visitor01", 0)
+			}
+			kind := tt.kind
+			if kind == 0 {
+				kind = websocket.TextMessage
+			}
+			sendRaw(t, conn, kind, []byte(tt.data))
+			f := expect(t, conn, typeError)
+			if f.Code != tt.wantCode || f.ID != tt.wantID || f.errorText(t) == "" {
+				t.Errorf("error frame %+v, want code %q id %q and a message", f, tt.wantCode, tt.wantID)
+			}
+			if tt.before {
+				hello(t, conn, "v_visitor01", 0)
+			}
+			send(t, conn, map[string]any{"type": "message", "id": "c_ok", "text": strings.Repeat("é", 100)})
+			if ack := expect(t, conn, typeAck); ack.ID != "c_ok" {
+				t.Errorf("ack for %q, want c_ok", ack.ID)
+			}
+		})
+	}
+}
+
+func TestEngineErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		wantCode string
+	}{
+		{name: "empty", err: fmt.Errorf("receive: %w", bot.ErrEmptyMessage), wantCode: codeBadRequest},
+		{name: "too long", err: bot.ErrTooLong, wantCode: codeTooLarge},
+		{name: "store failure", err: errors.New("sqlite: disk I/O error at /var/lib/secret.db"), wantCode: codeUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := newFakeEngine()
+			eng.ReceiveFn = func(context.Context, channels.Inbound) (bot.Receipt, error) { return bot.Receipt{}, tt.err }
+			eng.AnswerFn = func(bot.Receipt) { t.Error("Answer called for a message that was not stored") }
+			logs := &lockedBuffer{}
+			_, srv := testServer(t, eng, Options{Logger: testLogger(logs)})
+			conn := dial(t, srv)
+			hello(t, conn, "v_visitor01", 0)
+
+			send(t, conn, map[string]any{"type": "message", "id": "c_1", "text": "hi"})
+			f := expect(t, conn, typeError)
+			if f.Code != tt.wantCode || f.ID != "c_1" {
+				t.Errorf("error frame %+v, want %q for c_1", f, tt.wantCode)
+			}
+			if text := f.errorText(t); strings.Contains(text, "secret") || text == "" {
+				t.Errorf("error text %q: want a safe, non-empty text", text)
+			}
+			if tt.wantCode == codeUnavailable && !strings.Contains(logs.String(), "disk I/O error") {
+				t.Errorf("log does not name the cause:\n%s", logs)
+			}
+		})
+	}
+}
+
+func TestFrameOverHardLimitCloses(t *testing.T) {
+	_, srv := testServer(t, newFakeEngine(), Options{})
+	conn := dial(t, srv)
+	// Only the header of a frame just over the hard limit: the server must refuse it from the announced length,
+	// and no unread payload makes the close a reset.
+	header := []byte{0x81, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}
+	binary.BigEndian.PutUint64(header[2:10], maxReadBytes+1)
+	if _, err := conn.NetConn().Write(header); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err := conn.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Fatalf("read error %v, want close 1009", err)
+	}
+}

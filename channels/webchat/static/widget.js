@@ -1,0 +1,583 @@
+/*
+ * journeybot web chat widget. Embed with:
+ *   <script src="https://HOST/widget.js" data-title="Support" defer></script>
+ * The server is the script's own origin. Plain JavaScript, no build step, no dependencies. It renders inside a
+ * Shadow DOM so the host page's CSS cannot break it, and speaks docs/webchat-protocol.md over /chat/ws.
+ * Every text from the network is set with textContent: nothing is ever parsed as HTML.
+ */
+(function () {
+  "use strict";
+  if (window.__journeybotWidget) return;
+  window.__journeybotWidget = true;
+
+  var script = document.currentScript || findScript();
+  var base = new URL(script && script.src ? script.src : location.href, location.href);
+  var wsURL = new URL("/chat/ws", base);
+  wsURL.protocol = base.protocol === "https:" ? "wss:" : "ws:";
+  var title = (script && script.getAttribute("data-title")) || "Chat with us";
+  var prefix = "journeybot:" + base.origin + ":";
+  var AUTHORS = { customer: "You", bot: "Assistant", agent: "Agent", system: "System" };
+  var MAX_CHARS = 4000;         // the server's default webchat.max_message_chars
+  var MAX_FRAME_BYTES = 16384;  // the server's default webchat.max_frame_bytes
+  var BACKOFF_BASE = 1000;
+  var BACKOFF_CAP = 30000;
+
+  function findScript() {
+    var all = document.querySelectorAll("script[src]");
+    for (var i = all.length - 1; i >= 0; i--) {
+      if (/\/widget\.js(\?|#|$)/.test(all[i].src)) return all[i];
+    }
+    return null;
+  }
+
+  // Storage that survives a browser refusing localStorage (private modes, blocked cookies).
+  var memory = {};
+  function load(key) {
+    try { return window.localStorage.getItem(prefix + key); } catch (e) { return memory[key] || null; }
+  }
+  function save(key, value) {
+    try {
+      if (value === null) window.localStorage.removeItem(prefix + key);
+      else window.localStorage.setItem(prefix + key, value);
+    } catch (e) { memory[key] = value; }
+  }
+
+  // State. The outbox holds messages not yet acknowledged: they are resent after every welcome, and kept in
+  // localStorage so that a reload does not lose them either.
+  var visitorId = load("visitor") || "";
+  var outbox = readOutbox();
+  var ws = null, welcomed = false, attempt = 0, reconnectTimer = 0, resendTimer = 0, resyncing = false;
+  var convId = "", lastSeq = 0;
+  var seen = {};     // seq → true, for messages shown
+  var byId = {};     // server message id → element
+  var byClient = {}; // client id (own messages, streamed replies) → element
+  var open = false, unread = 0;
+
+  function readOutbox() {
+    try {
+      var list = JSON.parse(load("outbox") || "[]");
+      return Array.isArray(list) ? list.filter(function (m) {
+        return m && typeof m.id === "string" && typeof m.text === "string";
+      }) : [];
+    } catch (e) { return []; }
+  }
+  function saveOutbox() { save("outbox", outbox.length ? JSON.stringify(outbox) : null); }
+  function dropFromOutbox(id) {
+    outbox = outbox.filter(function (m) { return m.id !== id; });
+    saveOutbox();
+  }
+
+  // ---- DOM -------------------------------------------------------------------------------------------------
+  var ui = {};
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) node.setAttribute(k, attrs[k]);
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function svg(path) {
+    var ns = "http://www.w3.org/2000/svg";
+    var s = document.createElementNS(ns, "svg");
+    s.setAttribute("viewBox", "0 0 24 24");
+    s.setAttribute("aria-hidden", "true");
+    s.setAttribute("focusable", "false");
+    var p = document.createElementNS(ns, "path");
+    p.setAttribute("d", path);
+    s.appendChild(p);
+    return s;
+  }
+
+  function build() {
+    var host = el("div", { id: "journeybot-widget" });
+    var root = host.attachShadow({ mode: "open" });
+    var style = el("style", {});
+    style.textContent = CSS;
+    root.appendChild(style);
+
+    var wrap = el("div", { class: "jb" });
+    var panel = el("section", { class: "panel", id: "jb-panel", role: "region", "aria-label": title });
+    panel.hidden = true;
+
+    var header = el("header", {});
+    var heading = el("div", { class: "heading" });
+    heading.appendChild(el("h2", {}, title));
+    heading.appendChild(el("p", {}, "We usually answer right away"));
+    var close = el("button", { type: "button", class: "close", "aria-label": "Close chat" });
+    close.appendChild(svg("M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z"));
+    header.appendChild(heading);
+    header.appendChild(close);
+
+    var status = el("div", { class: "status", role: "status" });
+    var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
+    var typing = el("div", { class: "typing", "aria-live": "polite" });
+    var typingText = el("span", { class: "typing-text" });
+    typing.appendChild(el("span", { class: "dots", "aria-hidden": "true" }, "\u2022\u2022\u2022"));
+    typing.appendChild(typingText);
+    typing.hidden = true;
+
+    var form = el("form", { class: "composer", novalidate: "" });
+    var input = el("textarea", {
+      "aria-label": "Message", rows: "1", placeholder: "Type your message\u2026", maxlength: String(MAX_CHARS),
+      autocomplete: "off"
+    });
+    var send = el("button", { type: "submit", class: "send" });
+    send.appendChild(svg("M3 20.5 21 12 3 3.5v6.6l12.3 1.9L3 13.9z"));
+    send.appendChild(el("span", {}, "Send"));
+    form.appendChild(input);
+    form.appendChild(send);
+
+    panel.appendChild(header);
+    panel.appendChild(status);
+    panel.appendChild(log);
+    panel.appendChild(typing);
+    panel.appendChild(form);
+
+    var launcher = el("button", {
+      type: "button", class: "launcher", "aria-label": "Open chat", "aria-expanded": "false", "aria-controls": "jb-panel"
+    });
+    launcher.appendChild(svg("M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"));
+    var badge = el("span", { class: "badge", "aria-hidden": "true" });
+    badge.hidden = true;
+    launcher.appendChild(badge);
+
+    wrap.appendChild(panel);
+    wrap.appendChild(launcher);
+    root.appendChild(wrap);
+    document.body.appendChild(host);
+
+    ui = { panel: panel, status: status, log: log, typing: typing, typingText: typingText, form: form,
+      input: input, launcher: launcher, badge: badge };
+
+    launcher.addEventListener("click", function () { setOpen(!open); });
+    close.addEventListener("click", function () { setOpen(false); });
+    panel.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { e.preventDefault(); setOpen(false); }
+    });
+    form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+    });
+    input.addEventListener("input", autosize);
+  }
+
+  function setOpen(value) {
+    open = value;
+    ui.panel.hidden = !open;
+    ui.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    ui.launcher.classList.toggle("is-open", open);
+    if (open) {
+      unread = 0;
+      ui.badge.hidden = true;
+      connect();
+      scrollDown(true);
+      ui.input.focus();
+    } else {
+      ui.launcher.focus();
+    }
+  }
+
+  function autosize() {
+    var input = ui.input;
+    input.style.height = "auto";
+    var full = input.scrollHeight + 2; // + the borders: the box is border-box
+    input.style.height = Math.max(40, Math.min(full, 120)) + "px";
+    input.style.overflowY = full > 120 ? "auto" : "hidden";
+  }
+
+  function setStatus(text) {
+    ui.status.textContent = text;
+    ui.status.hidden = !text;
+  }
+
+  function setTyping(on) {
+    ui.typing.hidden = !on;
+    ui.typingText.textContent = on ? "Assistant is typing" : "";
+    if (on) scrollDown(false);
+  }
+
+  function scrollDown(force) {
+    var log = ui.log;
+    if (force || log.scrollHeight - log.scrollTop - log.clientHeight < 120) log.scrollTop = log.scrollHeight;
+  }
+
+  // ---- messages --------------------------------------------------------------------------------------------
+
+  // messageElement makes the element of one message: the author label, the text, citations and a note line.
+  function messageElement(author) {
+    if (!AUTHORS[author]) author = "system";
+    var node = el("div", { class: "msg", "data-author": author });
+    node.appendChild(el("span", { class: "who" }, AUTHORS[author]));
+    node.appendChild(el("div", { class: "bubble" }));
+    return node;
+  }
+
+  function setText(node, text) { node.querySelector(".bubble").textContent = text; }
+
+  function setNote(node, status, text, isError) {
+    node.setAttribute("data-status", status);
+    var note = node.querySelector(".note");
+    if (!text) { if (note) note.remove(); return; }
+    if (!note) { note = el("p", { class: "note" }); node.appendChild(note); }
+    note.classList.toggle("error", !!isError);
+    note.textContent = text;
+  }
+
+  // safeHref returns a link target for http(s) URLs and site-relative paths, else "".
+  function safeHref(url) {
+    if (typeof url !== "string" || !url) return "";
+    if (/^\/(?![\/\\])/.test(url)) return url;
+    try {
+      var u = new URL(url);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : "";
+    } catch (e) { return ""; }
+  }
+
+  function setCitations(node, citations) {
+    var old = node.querySelector(".cites");
+    if (old) old.remove();
+    if (!Array.isArray(citations) || !citations.length) return;
+    var list = el("ul", { class: "cites", "aria-label": "Sources" });
+    citations.forEach(function (c) {
+      if (!c) return;
+      var label = String(c.title || c.source || "Source");
+      var href = safeHref(c.url);
+      var item = el("li", {});
+      item.appendChild(href ? el("a", { href: href, target: "_blank", rel: "noopener noreferrer" }, label)
+        : el("span", {}, label));
+      list.appendChild(item);
+    });
+    var bubble = node.querySelector(".bubble");
+    bubble.parentNode.insertBefore(list, bubble.nextSibling);
+  }
+
+  // place puts a message element in seq order; messages without a seq (not yet stored) stay at the end.
+  function place(node, seq) {
+    var log = ui.log;
+    if (node.parentNode === log && !seq) return;
+    if (seq) {
+      node.setAttribute("data-seq", String(seq));
+      var kids = log.children;
+      for (var i = 0; i < kids.length; i++) {
+        var other = kids[i];
+        if (other === node || !other.classList.contains("msg")) continue;
+        var s = Number(other.getAttribute("data-seq") || 0);
+        if (!s || s > seq) { log.insertBefore(node, other); return; }
+      }
+    }
+    log.appendChild(node);
+  }
+
+  // showMessage shows a stored message (MESSAGE of the protocol), merging it into the element of the same message
+  // (by id, or by client id for own messages and streamed replies).
+  function showMessage(m) {
+    if (!m || typeof m !== "object") return;
+    var node = byId[m.id] || (m.client_id && byClient[m.client_id]);
+    var fresh = !node;
+    if (fresh) node = messageElement(m.author);
+    node.setAttribute("data-id", m.id || "");
+    if (m.id) byId[m.id] = node;
+    if (m.client_id) byClient[m.client_id] = node;
+    setText(node, String(m.text || ""));
+    setCitations(node, m.citations);
+    setNote(node, "sent", ""); // it is stored, whatever was said of it before
+    if (m.created_at) node.title = new Date(m.created_at).toLocaleString();
+    place(node, Number(m.seq) || 0);
+    noteSeq(Number(m.seq) || 0);
+    if (m.author !== "customer") {
+      setTyping(false);
+      if (fresh && !open) { unread++; ui.badge.textContent = String(unread); ui.badge.hidden = false; }
+    }
+    scrollDown(false);
+  }
+
+  // noteSeq advances lastSeq over contiguous sequence numbers; a gap asks the server for what is missing.
+  function noteSeq(seq) {
+    if (!seq) return;
+    seen[seq] = true;
+    if (!lastSeq) lastSeq = seq;
+    while (seen[lastSeq + 1]) lastSeq++;
+    if (seq > lastSeq + 1 && !resyncing && welcomed) {
+      resyncing = true;
+      sendFrame({ type: "hello", visitor_id: visitorId, last_seq: lastSeq });
+    }
+  }
+
+  function showOwn(item) {
+    var node = byClient[item.id];
+    if (!node) {
+      node = messageElement("customer");
+      byClient[item.id] = node;
+      setText(node, item.text);
+      place(node, 0);
+    }
+    setNote(node, "sending", "Sending\u2026");
+    scrollDown(true);
+  }
+
+  function showDelta(replyId, text) {
+    if (typeof replyId !== "string" || typeof text !== "string") return;
+    var node = byClient[replyId];
+    if (node && node.getAttribute("data-status") !== "streaming") return; // the final reply is already here
+    if (!node) {
+      node = messageElement("bot");
+      byClient[replyId] = node;
+      node.setAttribute("data-status", "streaming");
+      place(node, 0);
+    }
+    setTyping(false);
+    node.querySelector(".bubble").appendChild(document.createTextNode(text));
+    scrollDown(false);
+  }
+
+  function showNotice(text) {
+    var note = el("p", { class: "notice" }, text);
+    ui.log.appendChild(note);
+    scrollDown(true);
+  }
+
+  // ---- connection ------------------------------------------------------------------------------------------
+
+  function sendFrame(frame) {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function connect() {
+    if (ws || reconnectTimer) return;
+    setStatus(attempt ? "Reconnecting\u2026" : "Connecting\u2026");
+    var sock;
+    try { sock = new WebSocket(wsURL.href); } catch (e) { scheduleReconnect(); return; }
+    ws = sock;
+    welcomed = false;
+    sock.onopen = function () {
+      var hello = { type: "hello", last_seq: lastSeq };
+      if (visitorId) hello.visitor_id = visitorId;
+      sock.send(JSON.stringify(hello));
+    };
+    sock.onmessage = function (ev) {
+      if (sock !== ws) return;
+      var f;
+      try { f = JSON.parse(ev.data); } catch (e) { return; }
+      if (f && typeof f === "object") handle(f);
+    };
+    sock.onclose = function () {
+      if (sock !== ws) return;
+      ws = null;
+      welcomed = false;
+      resyncing = false;
+      setTyping(false);
+      scheduleReconnect();
+    };
+  }
+
+  // scheduleReconnect waits with exponential backoff and full jitter (capped at BACKOFF_CAP) before reconnecting.
+  function scheduleReconnect() {
+    if (reconnectTimer) return;
+    var cap = Math.min(BACKOFF_CAP, BACKOFF_BASE * Math.pow(2, attempt));
+    var delay = cap / 2 + Math.random() * cap / 2;
+    attempt++;
+    setStatus("Offline. Reconnecting in " + Math.max(1, Math.round(delay / 1000)) + " s\u2026");
+    reconnectTimer = setTimeout(function () { reconnectTimer = 0; connect(); }, delay);
+  }
+
+  function reconnectNow() {
+    if (ws) return;
+    if (reconnectTimer) { clearTimeout(reconnectTimer); reconnectTimer = 0; }
+    connect();
+  }
+
+  function resendOutbox() {
+    if (!welcomed) return;
+    outbox.forEach(function (item) {
+      showOwn(item);
+      sendFrame({ type: "message", id: item.id, text: item.text });
+    });
+  }
+
+  function handle(f) {
+    switch (f.type) {
+      case "welcome": return onWelcome(f);
+      case "ack": return onAck(f);
+      case "message": return showMessage(f.message);
+      case "typing": return setTyping(!!f.on);
+      case "delta": return showDelta(f.reply_id, f.text);
+      case "error": return onError(f);
+    }
+  }
+
+  function onWelcome(f) {
+    if (typeof f.visitor_id === "string" && f.visitor_id) {
+      visitorId = f.visitor_id;
+      save("visitor", visitorId);
+    }
+    welcomed = true;
+    resyncing = false;
+    attempt = 0;
+    setStatus("");
+    var conv = typeof f.conversation_id === "string" ? f.conversation_id : "";
+    if (conv && convId && conv !== convId && lastSeq) {
+      // A new conversation began while we were away: fetch it from its start.
+      newConversation(conv);
+      resyncing = true;
+      sendFrame({ type: "hello", visitor_id: visitorId, last_seq: 0 });
+      return;
+    }
+    if (conv) convId = conv;
+    (Array.isArray(f.messages) ? f.messages : []).forEach(showMessage);
+    resendOutbox();
+  }
+
+  // newConversation starts counting seq afresh; the old conversation's messages stay above the new ones.
+  function newConversation(id) {
+    convId = id;
+    lastSeq = 0;
+    seen = {};
+    var old = ui.log.querySelectorAll(".msg[data-seq]");
+    for (var i = 0; i < old.length; i++) old[i].setAttribute("data-seq", "-1");
+  }
+
+  function onAck(f) {
+    dropFromOutbox(f.id);
+    var node = byClient[f.id];
+    if (node) {
+      setNote(node, "sent", "");
+      place(node, Number(f.seq) || 0);
+    }
+    if (typeof f.conversation_id === "string" && f.conversation_id) {
+      if (convId && convId !== f.conversation_id) newConversation(f.conversation_id);
+      convId = f.conversation_id;
+    }
+    noteSeq(Number(f.seq) || 0);
+  }
+
+  function onError(f) {
+    var text = typeof f.message === "string" && f.message ? f.message : "Something went wrong.";
+    var node = f.id ? byClient[f.id] : null;
+    if (f.id && (f.code === "unavailable" || f.code === "hello_required")) {
+      // Not stored but fine to send again: keep it in the outbox and retry.
+      if (node) setNote(node, "retrying", "Not sent yet. Retrying\u2026", true);
+      if (f.code === "hello_required" && ws) { ws.close(); return; }
+      if (!resendTimer) resendTimer = setTimeout(function () { resendTimer = 0; resendOutbox(); }, 3000);
+      return;
+    }
+    if (f.id) {
+      // Refused: not stored, and sending it again unchanged would be refused again.
+      dropFromOutbox(f.id);
+      if (node) { setNote(node, "error", text, true); return; }
+    }
+    if (!welcomed && ws && f.code === "bad_request" && visitorId) {
+      visitorId = ""; // a stored id the server refuses: start afresh as a new visitor
+      save("visitor", null);
+      ws.close();
+      return;
+    }
+    if (!welcomed && f.code === "unavailable" && ws) { ws.close(); return; } // hello failed: reconnect later
+    showNotice(text);
+  }
+
+  function submit() {
+    var text = ui.input.value;
+    if (!text.trim()) return;
+    var item = { id: "c_" + randomId(), text: text };
+    if (frameBytes({ type: "message", id: item.id, text: text }) > MAX_FRAME_BYTES) {
+      // The server would refuse the frame without knowing which message it held: refuse it here, keeping the
+      // text in the box so that it can be shortened.
+      showNotice("That message is too long. Please shorten it.");
+      return;
+    }
+    outbox.push(item);
+    saveOutbox();
+    ui.input.value = "";
+    autosize();
+    showOwn(item);
+    if (welcomed) sendFrame({ type: "message", id: item.id, text: item.text });
+    else reconnectNow();
+  }
+
+  function frameBytes(frame) {
+    var json = JSON.stringify(frame);
+    return window.TextEncoder ? new TextEncoder().encode(json).length : json.length * 3;
+  }
+
+  function randomId() {
+    var bytes = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function start() {
+    build();
+    outbox.forEach(showOwn);
+    // A returning visitor reconnects at once, to get replies and send what is waiting; a new one on first open.
+    if (visitorId || outbox.length) connect();
+    window.addEventListener("online", reconnectNow);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible" && (visitorId || open)) reconnectNow();
+    });
+  }
+
+  var CSS = [
+    ":host{all:initial}",
+    ".jb{--accent:#c2410c;--accent-dark:#9a3412;--ink:#1f2328;--muted:#59636e;--line:#e5e7eb;--bg:#fff;",
+    "--soft:#f6f7f9;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--ink)}",
+    ".jb *{box-sizing:border-box}",
+    "[hidden]{display:none!important}",
+    ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:58px;height:58px;border:0;",
+    "border-radius:50%;background:var(--accent);color:#fff;cursor:pointer;display:grid;place-items:center;",
+    "box-shadow:0 6px 20px rgba(0,0,0,.22);transition:transform .15s ease,background .15s ease}",
+    ".launcher:hover{background:var(--accent-dark);transform:translateY(-1px)}",
+    ".launcher svg{width:26px;height:26px;fill:currentColor}",
+    ".badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;",
+    "background:#111827;color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center}",
+    ".panel{position:fixed;right:20px;bottom:90px;z-index:2147483000;width:360px;height:520px;",
+    "max-width:calc(100vw - 24px);max-height:calc(100vh - 110px);display:flex;flex-direction:column;",
+    "background:var(--bg);border-radius:16px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.25)}",
+    "header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;background:var(--accent);color:#fff}",
+    ".heading{flex:1;min-width:0}",
+    "h2{margin:0;font-size:16px;font-weight:650;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}",
+    "header p{margin:2px 0 0;font-size:12.5px;opacity:.9}",
+    ".close{border:0;background:transparent;color:#fff;width:36px;height:36px;border-radius:8px;cursor:pointer;",
+    "display:grid;place-items:center}",
+    ".close:hover{background:rgba(255,255,255,.15)}",
+    ".close svg{width:20px;height:20px;fill:currentColor}",
+    ".status{padding:6px 14px;font-size:13px;background:#fff7ed;color:#7c2d12;border-bottom:1px solid #fed7aa}",
+    ".log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;background:var(--soft)}",
+    ".msg{display:flex;flex-direction:column;max-width:85%;align-self:flex-start}",
+    ".msg[data-author=customer]{align-self:flex-end;align-items:flex-end}",
+    ".who{font-size:11.5px;color:var(--muted);margin:0 4px 2px}",
+    ".bubble{padding:9px 12px;border-radius:14px;background:#fff;border:1px solid var(--line);white-space:pre-wrap;",
+    "overflow-wrap:anywhere}",
+    ".msg[data-author=customer] .bubble{background:var(--accent);border-color:var(--accent);color:#fff}",
+    ".msg[data-author=agent] .bubble{border-color:#93c5fd;background:#eff6ff}",
+    ".msg[data-author=system] .bubble{background:transparent;border-style:dashed;color:var(--muted);font-size:13px}",
+    ".msg[data-status=sending] .bubble,.msg[data-status=retrying] .bubble{opacity:.75}",
+    ".msg[data-status=error] .bubble{background:#fff;color:var(--ink);border-color:#dc2626}",
+    ".note{margin:3px 4px 0;font-size:12px;color:var(--muted)}",
+    ".note.error{color:#b91c1c;font-weight:550}",
+    ".cites{list-style:none;margin:6px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:6px}",
+    ".cites li{font-size:12px;background:#fff;border:1px solid var(--line);border-radius:999px;padding:2px 9px}",
+    ".cites a{color:var(--accent-dark)}",
+    ".notice{align-self:center;margin:0;font-size:12.5px;color:#b91c1c;text-align:center}",
+    ".typing{padding:4px 16px 6px;font-size:12.5px;color:var(--muted);background:var(--soft);display:flex;gap:8px}",
+    ".dots{letter-spacing:2px;animation:jb-pulse 1.2s infinite}",
+    "@keyframes jb-pulse{50%{opacity:.3}}",
+    ".composer{display:flex;gap:8px;align-items:flex-end;padding:10px;border-top:1px solid var(--line);background:#fff}",
+    "textarea{flex:1;resize:none;height:40px;max-height:120px;padding:9px 11px;border:1px solid #cbd5e1;",
+    "border-radius:10px;font:inherit;line-height:20px;color:inherit;background:#fff;overflow-y:hidden}",
+    ".send{display:flex;align-items:center;gap:6px;height:40px;padding:0 14px;border:0;border-radius:10px;",
+    "background:var(--accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}",
+    ".send:hover{background:var(--accent-dark)}",
+    ".send svg{width:16px;height:16px;fill:currentColor}",
+    "button:focus-visible,textarea:focus-visible,a:focus-visible,.log:focus-visible{outline:3px solid #2563eb;",
+    "outline-offset:2px}",
+    "textarea:focus{border-color:#2563eb}",
+    "@media (max-width:480px){.panel{right:8px;left:8px;bottom:84px;width:auto;height:calc(100vh - 100px)}}",
+    "@media (prefers-reduced-motion:reduce){.dots{animation:none}.launcher{transition:none}}"
+  ].join("");
+
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();

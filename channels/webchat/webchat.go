@@ -1,0 +1,184 @@
+// Package webchat is journeybot's web chat channel: the WebSocket hub that speaks the protocol in
+// docs/webchat-protocol.md at /chat/ws, the embeddable widget (/widget.js) and the demo page (/), all served from
+// files embedded in the binary.
+//
+// The Hub hands customer messages to the bot engine and acknowledges them only after the engine has stored them;
+// it delivers replies, typing and streamed deltas to every open socket of the visitor. It must not block a publisher
+// on a slow socket (a socket whose bounded queue is full is dropped), must not keep any state that the store does
+// not also have (a reconnecting client resumes from the store), and must not log visitor ids or message text above
+// debug level.
+package webchat
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/journeybot/journeybot/bot"
+	"github.com/journeybot/journeybot/channels"
+	"github.com/journeybot/journeybot/journeystate"
+)
+
+// Engine is the part of bot.Engine the web chat uses.
+type Engine interface {
+	// Receive stores a customer message; errors bot.ErrEmptyMessage / bot.ErrTooLong are safe to show.
+	Receive(ctx context.Context, in channels.Inbound) (bot.Receipt, error)
+	// Answer starts the bot's turn for a stored message (returns at once; replies come through Deliver/Stream).
+	Answer(r bot.Receipt)
+	// History returns the visitor's latest conversation on the thread and its messages with Seq > afterSeq
+	// (at most limit, the newest ones, oldest first); a zero Conversation and no error when there is none.
+	History(ctx context.Context, channel, userID, threadID string, afterSeq int64, limit int) (journeystate.Conversation, []journeystate.Message, error)
+}
+
+// Socket timing and size limits.
+const (
+	// writeWait is the longest one frame (or ping, or close frame) may take to write before the socket is dropped.
+	writeWait = 10 * time.Second
+	// pongWait is how long a socket may stay silent (no pong, no frame) before it is dropped.
+	pongWait = 60 * time.Second
+	// pingPeriod is how often the server pings; it must be shorter than pongWait.
+	pingPeriod = 30 * time.Second
+	// maxReadBytes is the hard limit on one incoming frame: over it the connection is closed with code 1009.
+	// Frames between Options.MaxFrameBytes and this limit are read, discarded and answered with too_large.
+	maxReadBytes = 1 << 20
+	// engineWait bounds each call to Engine.Receive and Engine.History.
+	engineWait = 10 * time.Second
+	// historyLimit is the most messages a welcome frame carries.
+	historyLimit = 200
+)
+
+// Options configures a Hub. Zero fields take the defaults given.
+type Options struct {
+	// AllowedOrigins lists the browser origins, besides the server's own, that may open a socket: exact
+	// "scheme://host[:port]" strings such as "https://www.example.com". Others get HTTP 403.
+	AllowedOrigins []string
+	// MaxFrameBytes is the largest frame handled (default 16 KiB); a larger one gets a too_large error frame.
+	MaxFrameBytes int
+	// MaxMessageChars is the longest message text in characters after trimming (default 4000).
+	MaxMessageChars int
+	// SendQueue is how many outgoing frames may wait for one socket (default 256); a socket whose queue is full is
+	// dropped.
+	SendQueue int
+	// Logger receives connection problems and engine errors; nil discards them.
+	Logger *slog.Logger
+	// Registerer receives the hub's metrics; nil means no metrics are registered.
+	Registerer prometheus.Registerer
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxFrameBytes <= 0 {
+		o.MaxFrameBytes = 16 << 10
+	}
+	if o.MaxFrameBytes > maxReadBytes {
+		o.MaxFrameBytes = maxReadBytes
+	}
+	if o.MaxMessageChars <= 0 {
+		o.MaxMessageChars = 4000
+	}
+	if o.SendQueue <= 0 {
+		o.SendQueue = 256
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Hub is the web chat channel. It implements channels.Channel and channels.Streamer, routing every outgoing frame by
+// the conversation's ThreadID (the visitor id) to all open sockets of that visitor. It is safe for concurrent use;
+// its publishing methods never block on a socket.
+type Hub struct {
+	engine   Engine
+	opts     Options
+	log      *slog.Logger
+	metrics  *metrics
+	allowed  map[string]bool
+	upgrader websocket.Upgrader
+
+	mu       sync.Mutex
+	visitors map[string]map[*client]struct{} // visitor id → sockets that said hello
+	clients  map[*client]struct{}            // every open socket
+	closing  bool
+	running  sync.WaitGroup // socket goroutines
+}
+
+var (
+	_ channels.Channel  = (*Hub)(nil)
+	_ channels.Streamer = (*Hub)(nil)
+)
+
+// New returns a Hub that hands messages to engine. Call Routes to serve it and Shutdown to stop it.
+func New(engine Engine, opts Options) *Hub {
+	opts = opts.withDefaults()
+	h := &Hub{
+		engine:   engine,
+		opts:     opts,
+		log:      opts.Logger.With("channel", journeystate.ChannelWeb),
+		metrics:  newMetrics(opts.Registerer, opts.Logger),
+		allowed:  make(map[string]bool, len(opts.AllowedOrigins)),
+		visitors: make(map[string]map[*client]struct{}),
+		clients:  make(map[*client]struct{}),
+	}
+	for _, o := range opts.AllowedOrigins {
+		h.allowed[normalizeOrigin(o)] = true
+	}
+	h.upgrader = websocket.Upgrader{
+		HandshakeTimeout: writeWait,
+		ReadBufferSize:   1024,
+		WriteBufferSize:  4096,
+		// Idle sockets hold no write buffer: it is taken from the pool only while a frame is written.
+		WriteBufferPool: &sync.Pool{},
+		CheckOrigin:     h.originAllowed,
+	}
+	return h
+}
+
+// Name returns journeystate.ChannelWeb.
+func (h *Hub) Name() string { return journeystate.ChannelWeb }
+
+// Shutdown stops accepting sockets, closes every open one with a going-away close frame and waits until their
+// goroutines have ended or ctx is done; then it closes what is left and returns ctx.Err(). Clients reconnect (to
+// another replica, or to this one when it is back) and resume from the store.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	open := make([]*client, 0, len(h.clients))
+	for c := range h.clients {
+		open = append(open, c)
+	}
+	h.mu.Unlock()
+	for _, c := range open {
+		c.stop(websocket.CloseGoingAway, "server shutting down")
+	}
+
+	done := make(chan struct{})
+	go func() {
+		h.running.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, c := range open {
+			c.conn.Close()
+		}
+		return ctx.Err()
+	}
+}
+
+// normalizeOrigin lowercases an origin and drops a trailing slash, so that configured and received origins compare
+// exactly.
+func normalizeOrigin(o string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(o)), "/")
+}
