@@ -281,7 +281,10 @@
     if (m.client_id) byClient[m.client_id] = node;
     setText(node, String(m.text || ""));
     setCitations(node, m.citations);
-    setNote(node, "sent", ""); // it is stored, whatever was said of it before
+    // It is stored, whatever was said of it before. A bot reply that the offline responder gave in place of a
+    // failed or slow model says so.
+    setNote(node, "sent", m.source === "fallback" ? "Answered from our help pages: our assistant is busy right now." : "");
+    if (m.source) node.setAttribute("data-source", String(m.source));
     if (m.created_at) node.title = new Date(m.created_at).toLocaleString();
     place(node, Number(m.seq) || 0);
     noteSeq(Number(m.seq) || 0);
