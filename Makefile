@@ -1,0 +1,45 @@
+# journeybot: every Go command needs the sqlite_fts5 tag (SQLite full-text search).
+GO      ?= go
+TAGS    := sqlite_fts5
+BIN     := bin/journeybot
+CONFIG  ?= config.yaml
+ADDR    ?=
+
+.PHONY: run build test test-short vet fmt bench fuzz clean
+
+## run: build and run the server on its embedded defaults (http://localhost:8080)
+run: build
+	./$(BIN) serve -config $(CONFIG) $(if $(ADDR),-addr $(ADDR))
+
+## build: build bin/journeybot and bin/journeybot-bench
+build:
+	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/journeybot
+	$(GO) build -tags $(TAGS) -o bin/journeybot-bench ./cmd/journeybot-bench
+
+## test: the whole test suite, with the race detector (browser tests need chromium)
+test:
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) test -tags $(TAGS) -race -count=1 -timeout 20m ./...
+
+## test-short: the suite without -race, for a quick check
+test-short:
+	$(GO) test -tags $(TAGS) -count=1 ./...
+
+vet:
+	$(GO) vet -tags $(TAGS) ./...
+
+fmt:
+	gofmt -l -w .
+
+## bench: the load generator against a real server and a mock model (see docs/BENCHMARKS.md)
+bench: build
+	./bin/journeybot-bench -journeybot $(BIN)
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./journeystate/... ./channels/... ./bot/...
+
+## fuzz: run each fuzz test for a short while
+fuzz:
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzDecodeFrame -fuzztime 30s ./channels/webchat
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzSearchKnowledge -fuzztime 30s ./journeystate/sqlite
+
+clean:
+	rm -rf bin
