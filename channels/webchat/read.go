@@ -51,23 +51,41 @@ func (c *client) readLoop() {
 			c.refuse(errBinaryFrame)
 			continue
 		}
-		f, err := decodeFrame(data)
-		if err != nil {
-			var fe *frameError
-			if !errors.As(err, &fe) {
-				fe = &frameError{Code: codeBadFrame, Message: "The frame could not be read."}
-			}
-			c.refuse(fe)
-			continue
-		}
-		c.hub.metrics.frameIn(f.Type)
-		switch f.Type {
-		case typeHello:
-			c.hello(f)
-		case typeMessage:
-			c.message(f)
-		}
+		onOwnStack(func() { c.handle(data) })
 	}
+}
+
+// handle decodes one text frame and acts on it.
+func (c *client) handle(data []byte) {
+	f, err := decodeFrame(data)
+	if err != nil {
+		var fe *frameError
+		if !errors.As(err, &fe) {
+			fe = &frameError{Code: codeBadFrame, Message: "The frame could not be read."}
+		}
+		c.refuse(fe)
+		return
+	}
+	c.hub.metrics.frameIn(f.Type)
+	switch f.Type {
+	case typeHello:
+		c.hello(f)
+	case typeMessage:
+		c.message(f)
+	}
+}
+
+// onOwnStack runs fn on a short-lived goroutine and waits for it. Handling a frame goes deep (JSON decoding, the
+// engine, the store) and a goroutine's stack does not shrink back after it; the reader, which lives as long as the
+// socket and is idle nearly all that time, thus keeps a small stack. Frames of one socket are still handled one at
+// a time, in order.
+func onOwnStack(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	<-done
 }
 
 // refuse answers an incoming frame that was not accepted.

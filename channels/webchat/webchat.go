@@ -134,7 +134,7 @@ func New(engine Engine, opts Options) *Hub {
 	}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: writeWait,
-		ReadBufferSize:   1024,
+		ReadBufferSize:   0,
 		WriteBufferSize:  4096,
 		// Idle sockets hold no write buffer: it is taken from the pool only while a frame is written.
 		WriteBufferPool: &sync.Pool{},
