@@ -37,13 +37,22 @@ type Config struct {
 	Company prompts.Company
 	Persona prompts.Persona
 
-	TurnDeadline      time.Duration // the longest a customer waits for an answer; default 20 s
-	MaxToolSteps      int           // model calls that may ask for tools in one turn; default 4
-	HistoryMessages   int           // messages of the conversation given to the model; default 20
-	KnowledgePassages int           // passages put in the system prompt; default 3
-	MaxMessageChars   int           // longest customer message accepted; default 4000
-	Temperature       float32
-	MaxTokens         int
+	// TurnDeadline is the longest a customer waits for an answer, from when their message arrived; default 20 s.
+	TurnDeadline time.Duration
+	// MaxToolSteps is how many model calls of one turn may ask for tools; 0 gives the model no tools.
+	MaxToolSteps int
+	// HistoryMessages is how many of the conversation's newest messages the model is shown (at least the ones it
+	// is to answer).
+	HistoryMessages int
+	// KnowledgePassages is how many knowledge passages go into the system prompt; 0 leaves them to the tool.
+	KnowledgePassages int
+	// MaxMessageChars is the longest customer message accepted; default 4000.
+	MaxMessageChars int
+	// MaxConcurrentModelCalls bounds the model calls in flight across all conversations; 0 means no bound. A turn
+	// that finds no free slot soon enough is answered by the offline responder.
+	MaxConcurrentModelCalls int
+	Temperature             float32
+	MaxTokens               int
 
 	Metrics *Metrics // nil: no metrics
 	Logger  *slog.Logger
@@ -59,14 +68,19 @@ type Engine struct {
 	mu       sync.Mutex
 	channels map[string]channels.Channel
 	convs    map[string]*convState // conversations with a turn running
-	closing  bool
-	turns    sync.WaitGroup
+	// modelSlots holds a token per model call in flight; nil when MaxConcurrentModelCalls is 0.
+	modelSlots chan struct{}
+	closing    bool
+	turns      sync.WaitGroup
 	// base is the parent of every turn's context; cancelled only when Shutdown runs out of time.
 	base   context.Context
 	cancel context.CancelFunc
 }
 
-type convState struct{ pending bool }
+type convState struct {
+	pending bool // a message arrived during the running turn
+	fresh   bool // the next turn gets a whole deadline from its start (see Resume)
+}
 
 // New returns an Engine. It panics when a required part of cfg is missing: that is a wiring bug, not a runtime
 // condition.
@@ -76,15 +90,6 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.TurnDeadline <= 0 {
 		cfg.TurnDeadline = 20 * time.Second
-	}
-	if cfg.MaxToolSteps <= 0 {
-		cfg.MaxToolSteps = 4
-	}
-	if cfg.HistoryMessages <= 0 {
-		cfg.HistoryMessages = 20
-	}
-	if cfg.KnowledgePassages <= 0 {
-		cfg.KnowledgePassages = 3
 	}
 	if cfg.MaxMessageChars <= 0 {
 		cfg.MaxMessageChars = 4000
@@ -96,14 +101,19 @@ func New(cfg Config) *Engine {
 		cfg.Now = time.Now
 	}
 	base, cancel := context.WithCancel(context.Background())
+	var slots chan struct{}
+	if cfg.MaxConcurrentModelCalls > 0 {
+		slots = make(chan struct{}, cfg.MaxConcurrentModelCalls)
+	}
 	return &Engine{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		tools:    newToolbox(cfg.Store),
-		channels: make(map[string]channels.Channel),
-		convs:    make(map[string]*convState),
-		base:     base,
-		cancel:   cancel,
+		modelSlots: slots,
+		cfg:        cfg,
+		log:        cfg.Logger,
+		tools:      newToolbox(cfg.Store),
+		channels:   make(map[string]channels.Channel),
+		convs:      make(map[string]*convState),
+		base:       base,
+		cancel:     cancel,
 	}
 }
 
@@ -187,7 +197,12 @@ func (e *Engine) Receive(ctx context.Context, in channels.Inbound) (Receipt, err
 // turn. After Shutdown has begun it does nothing: the message stays stored, and the conversation's next turn
 // answers it together with whatever follows.
 func (e *Engine) Answer(r Receipt) {
-	if r.Conversation.ID == "" {
+	e.schedule(r.Conversation.ID, false)
+}
+
+// schedule starts a turn for the conversation, or marks one as pending when a turn is running.
+func (e *Engine) schedule(convID string, fresh bool) {
+	if convID == "" {
 		return
 	}
 	e.mu.Lock()
@@ -195,22 +210,26 @@ func (e *Engine) Answer(r Receipt) {
 	if e.closing {
 		return
 	}
-	if st, ok := e.convs[r.Conversation.ID]; ok {
+	if st, ok := e.convs[convID]; ok {
 		st.pending = true
 		return
 	}
-	e.convs[r.Conversation.ID] = &convState{}
+	e.convs[convID] = &convState{fresh: fresh}
 	e.turns.Add(1)
-	go e.runTurns(r.Conversation.ID)
+	go e.runTurns(convID)
 }
 
 // runTurns runs turns for one conversation until no message is waiting.
 func (e *Engine) runTurns(convID string) {
 	defer e.turns.Done()
 	for {
-		e.turn(convID)
 		e.mu.Lock()
 		st := e.convs[convID]
+		fresh := st.fresh
+		st.fresh = false
+		e.mu.Unlock()
+		e.turn(convID, fresh)
+		e.mu.Lock()
 		if !st.pending || e.closing {
 			delete(e.convs, convID)
 			e.mu.Unlock()

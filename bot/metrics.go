@@ -44,7 +44,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"channel", "author"}),
 		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "journeybot_model_fallbacks_total",
-			Help: "Turns answered by the offline responder because the model failed, by reason (timeout, unavailable, other).",
+			Help: "Turns answered by the offline responder because the model failed, by reason (timeout, unavailable, busy, other).",
 		}, []string{"reason"}),
 	}
 	reg.MustRegister(m.turnSeconds, m.modelSeconds, m.tokens, m.messages, m.fallbacks)
@@ -88,6 +88,8 @@ func errorReason(err error) string {
 		return "timeout"
 	case errors.Is(err, llm.ErrUnavailable):
 		return "unavailable"
+	case errors.Is(err, errBusy):
+		return "busy"
 	default:
 		return "other"
 	}

@@ -38,14 +38,20 @@ type turnRecord struct {
 	AnsweredIDs []string                `json:"answered,omitempty"`
 }
 
-// turn answers the customer messages at the tail of the conversation, if any.
-func (e *Engine) turn(convID string) {
+// unansweredWindow is how many of a conversation's newest messages a turn reads to find the ones no reply has
+// answered yet: independent of how much history the model is shown, and far more than can arrive during one turn.
+const unansweredWindow = 200
+
+// turn answers the customer messages at the tail of the conversation, if any. fresh gives it a whole deadline from
+// now (a turn resumed after a restart); otherwise its deadline runs from when the oldest unanswered message arrived,
+// so that a message that waited for an earlier turn does not wait a second deadline.
+func (e *Engine) turn(convID string, fresh bool) {
 	started := e.cfg.Now()
-	ctx, cancel := context.WithTimeout(e.base, e.cfg.TurnDeadline)
-	defer cancel()
+	lctx, lcancel := context.WithTimeout(e.base, storeTimeout)
+	defer lcancel()
 	log := e.log.With("conversation", convID)
 
-	conv, err := e.cfg.Store.Conversation(ctx, convID)
+	conv, err := e.cfg.Store.Conversation(lctx, convID)
 	if err != nil {
 		log.Error("turn: load conversation", "err", err)
 		return
@@ -53,15 +59,30 @@ func (e *Engine) turn(convID string) {
 	if conv.Owner != journeystate.OwnerBot {
 		return
 	}
-	history, err := e.cfg.Store.RecentMessages(ctx, convID, e.cfg.HistoryMessages)
+	window, err := e.cfg.Store.RecentMessages(lctx, convID, unansweredWindow)
 	if err != nil {
 		log.Error("turn: load messages", "err", err)
 		return
 	}
-	question := unanswered(history)
+	question := unanswered(window)
 	if len(question) == 0 {
 		return // already answered: a resend, or a turn that ran for a later message
 	}
+	// The model sees the newest HistoryMessages messages, and always every message it is to answer.
+	shown := e.cfg.HistoryMessages
+	for i, m := range window {
+		if m.ID == question[0].ID {
+			shown = max(shown, len(window)-i)
+			break
+		}
+	}
+	history := window[len(window)-min(shown, len(window)):]
+	deadline := question[0].CreatedAt.Add(e.cfg.TurnDeadline)
+	if fresh {
+		deadline = started.Add(e.cfg.TurnDeadline)
+	}
+	ctx, cancel := context.WithDeadline(e.base, deadline)
+	defer cancel()
 	last := question[len(question)-1]
 	replyID := "reply:" + last.ID
 	cust, err := e.cfg.Store.Customer(ctx, conv.CustomerID)
@@ -85,11 +106,7 @@ func (e *Engine) turn(convID string) {
 	for _, m := range question {
 		rec.AnsweredIDs = append(rec.AnsweredIDs, m.ID)
 	}
-	answer, err := e.answer(ctx, conv, cust, history, joinText(question), onDelta, &rec)
-	if err != nil {
-		log.Error("turn: no answer", "err", err)
-		return
-	}
+	answer := e.answer(ctx, conv, cust, history, joinText(question), onDelta, &rec)
 
 	// The turn's deadline may have passed; what it produced is still stored and delivered.
 	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
@@ -124,18 +141,20 @@ func (e *Engine) turn(convID string) {
 	}
 }
 
-// answer produces the reply text: from the model when one is configured and answers in time, else from the
-// offline responder.
+// answer produces the reply: the model's when one is configured and answers in time, else the offline
+// responder's, else (when even that fails) cannotAnswer. It always produces one.
 func (e *Engine) answer(ctx context.Context, conv journeystate.Conversation, cust journeystate.Customer,
-	history []journeystate.Message, question string, onDelta func(string), rec *turnRecord) (llm.Response, error) {
+	history []journeystate.Message, question string, onDelta func(string), rec *turnRecord) llm.Response {
 	if e.cfg.Model == nil {
 		rec.Source, rec.Model = SourceOffline, e.cfg.Offline.Name()
-		return e.offlineAnswer(ctx, question, onDelta, rec)
+		octx, cancel := offlineContext(ctx)
+		defer cancel()
+		return e.offlineAnswer(octx, question, onDelta, rec)
 	}
 	resp, err := e.modelAnswer(ctx, conv, cust, history, question, onDelta, rec)
 	if err == nil && strings.TrimSpace(resp.Content) != "" {
 		rec.Source, rec.Model = SourceModel, e.cfg.Model.Name()
-		return resp, nil
+		return resp
 	}
 	if err == nil {
 		err = errors.New("the model returned an empty answer")
@@ -143,12 +162,27 @@ func (e *Engine) answer(ctx context.Context, conv journeystate.Conversation, cus
 	rec.ModelError = err.Error()
 	e.cfg.Metrics.fallback(err)
 	e.log.Warn("model failed; offline responder answers", "conversation", conv.ID, "err", err)
-	// The fallback gets its own short deadline: the model may have used up the turn's. It does not stream, so
-	// that its text is not appended to what the model had streamed; its final message replaces that.
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	// The fallback does not stream, so that its text is not appended to what the model had streamed; its final
+	// message replaces that.
+	octx, cancel := offlineContext(ctx)
 	defer cancel()
 	rec.Source, rec.Model = SourceFallback, e.cfg.Offline.Name()
-	return e.offlineAnswer(fctx, question, nil, rec)
+	return e.offlineAnswer(octx, question, nil, rec)
+}
+
+// minOfflineTime is the least time the offline responder is given, even when the turn's deadline has passed (a
+// message that waited for an earlier turn): a late answer from the knowledge base beats a canned apology.
+const minOfflineTime = time.Second
+
+// offlineContext is the context the offline responder answers in: what is left of the turn's deadline (the
+// model's budget kept a share of it) but at least minOfflineTime, and not cancelled by a shutdown that ran out of
+// time, so that the customer still gets an answer.
+func offlineContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if earliest := time.Now().Add(minOfflineTime); !ok || deadline.Before(earliest) {
+		deadline = earliest
+	}
+	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
 }
 
 // cannotAnswer is said when even the offline responder fails: the customer must never be left without a word.
@@ -156,10 +190,10 @@ const cannotAnswer = "I'm an automated assistant and I can't look anything up ri
 	"few minutes, or ask for a person."
 
 // offlineAnswer asks the offline responder, and says cannotAnswer when it fails.
-func (e *Engine) offlineAnswer(ctx context.Context, question string, onDelta func(string), rec *turnRecord) (llm.Response, error) {
+func (e *Engine) offlineAnswer(ctx context.Context, question string, onDelta func(string), rec *turnRecord) llm.Response {
 	resp, err := e.cfg.Offline.Complete(ctx, llm.Request{Messages: []llm.Message{{Role: llm.RoleUser, Content: question}}}, onDelta)
 	if err == nil && strings.TrimSpace(resp.Content) != "" {
-		return resp, nil
+		return resp
 	}
 	if err == nil {
 		err = errors.New("empty answer")
@@ -167,7 +201,7 @@ func (e *Engine) offlineAnswer(ctx context.Context, question string, onDelta fun
 	e.log.Error("offline responder failed", "err", err)
 	rec.Source = SourceFallback
 	rec.ModelError = strings.TrimSpace(rec.ModelError + "; offline: " + err.Error())
-	return llm.Response{Content: cannotAnswer}, nil
+	return llm.Response{Content: cannotAnswer}
 }
 
 // modelAnswer runs the model with the tool loop: at most MaxToolSteps calls may ask for tools; the call after that
@@ -175,15 +209,28 @@ func (e *Engine) offlineAnswer(ctx context.Context, question string, onDelta fun
 func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation, cust journeystate.Customer,
 	history []journeystate.Message, question string, onDelta func(string), rec *turnRecord) (llm.Response, error) {
 	// Keep a share of the turn's deadline for the fallback to answer in.
-	mctx, cancel := context.WithTimeout(ctx, modelBudget(e.cfg.TurnDeadline))
+	deadline, _ := ctx.Deadline()
+	mctx, cancel := context.WithDeadline(ctx, deadline.Add(-fallbackReserve(e.cfg.TurnDeadline)))
 	defer cancel()
-
-	passages, err := e.cfg.Store.SearchKnowledge(mctx, question, e.cfg.KnowledgePassages)
+	release, err := e.modelSlot(mctx)
 	if err != nil {
-		return llm.Response{}, fmt.Errorf("search knowledge: %w", err)
+		return llm.Response{}, err
+	}
+	defer release()
+
+	var passages []journeystate.Passage
+	if e.cfg.KnowledgePassages > 0 {
+		passages, err = e.cfg.Store.SearchKnowledge(mctx, question, e.cfg.KnowledgePassages)
+		if err != nil {
+			return llm.Response{}, fmt.Errorf("search knowledge: %w", err)
+		}
 	}
 	for _, p := range passages {
 		rec.Passages = append(rec.Passages, journeystate.Citation{Title: p.Title, Source: p.Source, URL: p.URL})
+	}
+	var toolNames []string
+	if e.cfg.MaxToolSteps > 0 {
+		toolNames = e.tools.names()
 	}
 	system, err := e.cfg.Prompts.System(prompts.SystemData{
 		Company:  e.cfg.Company,
@@ -192,7 +239,7 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 		Now:      e.cfg.Now(),
 		Customer: cust.Profile,
 		Passages: passages,
-		Tools:    e.tools.names(),
+		Tools:    toolNames,
 	})
 	if err != nil {
 		return llm.Response{}, fmt.Errorf("render system prompt: %w", err)
@@ -219,8 +266,11 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 			return resp, nil
 		}
 		msgs = append(msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Content, ToolCalls: resp.ToolCalls})
-		for _, call := range resp.ToolCalls {
-			res := e.tools.run(mctx, call)
+		for i, call := range resp.ToolCalls {
+			res := toolError(fmt.Sprintf("not run: at most %d tool calls are run per step", maxToolCallsPerStep))
+			if i < maxToolCallsPerStep {
+				res = e.tools.run(mctx, call)
+			}
 			rec.ToolCalls = append(rec.ToolCalls, call.Name)
 			citations = append(citations, res.citations...)
 			e.recordEvent(mctx, conv, "tool_call", call.Name, res.event(call))
@@ -229,13 +279,37 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 	}
 }
 
-// modelBudget is the share of a turn's deadline the model may use; the rest is kept for the fallback.
-func modelBudget(deadline time.Duration) time.Duration {
-	reserve := deadline / 5
-	if reserve > 2*time.Second {
-		reserve = 2 * time.Second
+// maxToolCallsPerStep bounds the tool calls run for one model answer; the rest get an error result.
+const maxToolCallsPerStep = 8
+
+// fallbackReserve is the share of a turn's deadline kept for the offline responder when the model fails.
+func fallbackReserve(deadline time.Duration) time.Duration {
+	return min(deadline/5, 2*time.Second)
+}
+
+// errBusy means every model slot stayed taken: the offline responder answers.
+var errBusy = errors.New("every model slot is busy")
+
+// modelSlot takes a slot for a model call, waiting at most a quarter of what is left of ctx (at most 2 s): under
+// overload a quick offline answer serves a customer better than a long wait. The returned func gives it back.
+func (e *Engine) modelSlot(ctx context.Context) (release func(), err error) {
+	if e.modelSlots == nil {
+		return func() {}, nil
 	}
-	return deadline - reserve
+	wait := 2 * time.Second
+	if deadline, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(deadline)/4)
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case e.modelSlots <- struct{}{}:
+		return func() { <-e.modelSlots }, nil
+	case <-timer.C:
+		return nil, errBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // unanswered returns the customer messages that no reply has answered yet, oldest first. A bot reply answers the

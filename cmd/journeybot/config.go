@@ -78,6 +78,8 @@ type BotConfig struct {
 	HistoryMessages   int           `koanf:"history_messages"`
 	KnowledgePassages int           `koanf:"knowledge_passages"`
 	MaxMessageChars   int           `koanf:"max_message_chars"`
+	// MaxConcurrentModelCalls bounds the model calls in flight; 0 means no bound.
+	MaxConcurrentModelCalls int `koanf:"max_concurrent_model_calls"`
 }
 
 // KnowledgeConfig is the knowledge base.
@@ -117,7 +119,7 @@ func DefaultConfig() Config {
 		},
 		Bot: BotConfig{
 			TurnDeadline: 20 * time.Second, MaxToolSteps: 4, HistoryMessages: 20, KnowledgePassages: 3,
-			MaxMessageChars: 4000,
+			MaxMessageChars: 4000, MaxConcurrentModelCalls: 64,
 		},
 		Knowledge: KnowledgeConfig{Dir: "knowledge"},
 		Webchat:   WebchatConfig{AllowedOrigins: []string{}, MaxFrameBytes: 16384, SendQueue: 256},

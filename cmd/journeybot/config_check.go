@@ -77,6 +77,7 @@ func (c Config) validate(origin map[string]string) []error {
 	between("bot.history_messages", c.Bot.HistoryMessages, 0, 200)
 	between("bot.knowledge_passages", c.Bot.KnowledgePassages, 0, 20)
 	between("bot.max_message_chars", c.Bot.MaxMessageChars, 1, 100000)
+	between("bot.max_concurrent_model_calls", c.Bot.MaxConcurrentModelCalls, 0, 100000)
 	notEmpty("knowledge.dir", c.Knowledge.Dir)
 	if c.Knowledge.BaseURL != "" {
 		absURL("knowledge.base_url", c.Knowledge.BaseURL, "https://www.example.com/help/")

@@ -89,7 +89,7 @@ func TestLoadConfigEveryKey(t *testing.T) {
 		},
 		Bot: BotConfig{
 			TurnDeadline: 90 * time.Second, MaxToolSteps: 0, HistoryMessages: 50, KnowledgePassages: 5,
-			MaxMessageChars: 2000,
+			MaxMessageChars: 2000, MaxConcurrentModelCalls: 7,
 		},
 		Knowledge: KnowledgeConfig{Dir: "/srv/kb", BaseURL: "https://acme.example/help/"},
 		Prompts:   PromptsConfig{Dir: "/etc/journeybot/prompts"},

@@ -29,7 +29,7 @@ func TestCompleteRetries(t *testing.T) {
 		{"500 500 success", 2, []llmtest.Reply{{Status: 500}, {Status: 500}, ok}, false, 0, 3},
 		{"persistent 503", 2, []llmtest.Reply{{Status: 503}, {Status: 503}, {Status: 503}, ok}, true, 503, 3},
 		{"persistent 502, three retries", 3, []llmtest.Reply{{Status: 502}, {Status: 502}, {Status: 502}, {Status: 502}, ok}, true, 502, 4},
-		{"no retries", -1, []llmtest.Reply{{Status: 500}, ok}, true, 500, 1},
+		{"no retries", 0, []llmtest.Reply{{Status: 500}, ok}, true, 500, 1},
 		{"400 is not retried", 2, []llmtest.Reply{{Status: 400, ErrorMessage: "bad schema"}, ok}, true, 400, 1},
 		{"501 is not retried", 2, []llmtest.Reply{{Status: 501}, ok}, true, 501, 1},
 	}

@@ -23,7 +23,6 @@ import (
 // Defaults for the zero fields of Config.
 const (
 	DefaultModel        = "gpt-4o-mini"
-	DefaultMaxRetries   = 2
 	DefaultRetryWaitMin = 500 * time.Millisecond
 	DefaultRetryWaitMax = 5 * time.Second
 )
@@ -37,7 +36,7 @@ type Config struct {
 	// Model is the model name sent with every call; empty means DefaultModel.
 	Model string
 	// MaxRetries is how many times a failed attempt (network error, 429, 5xx but 501) is retried: a call makes at
-	// most MaxRetries+1 attempts. 0 means DefaultMaxRetries; a negative value means no retries.
+	// most MaxRetries+1 attempts. 0 (or less) means no retries.
 	MaxRetries int
 	// RetryWaitMin and RetryWaitMax bound the exponential backoff between attempts when the server sends no
 	// Retry-After; 0 means the defaults.
@@ -61,12 +60,7 @@ func New(cfg Config) *Model {
 	if cfg.Model == "" {
 		cfg.Model = DefaultModel
 	}
-	switch {
-	case cfg.MaxRetries == 0:
-		cfg.MaxRetries = DefaultMaxRetries
-	case cfg.MaxRetries < 0:
-		cfg.MaxRetries = 0
-	}
+	cfg.MaxRetries = max(cfg.MaxRetries, 0)
 	if cfg.RetryWaitMin <= 0 {
 		cfg.RetryWaitMin = DefaultRetryWaitMin
 	}

@@ -196,6 +196,18 @@ func TestCompleteSendsRequest(t *testing.T) {
 	}
 }
 
+func TestZeroTemperatureIsSent(t *testing.T) {
+	// go-openai drops a zero temperature (omitempty), and the server would then use its default of 1.
+	srv := llmtest.NewServer(t, llmtest.Options{})
+	if _, _, err := complete(t, newModel(t, srv, openai.Config{}), userSays("hi")); err != nil {
+		t.Fatalf("Complete: %v", err)
+	}
+	got := srv.Requests()[0].Temperature
+	if got <= 0 || got > 0.001 {
+		t.Errorf("temperature sent = %v, want a value standing for 0", got)
+	}
+}
+
 func TestCompleteRejectsBadRequest(t *testing.T) {
 	tests := []struct {
 		name string
@@ -227,7 +239,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := llmtest.NewServer(t, llmtest.Options{})
 	srv.Enqueue(llmtest.Reply{Status: 500}, llmtest.Reply{Status: 429, RetryAfter: "3600"})
-	_, _, err := complete(t, newModel(t, srv, openai.Config{Logger: logger}), userSays("my secret question"))
+	_, _, err := complete(t, newModel(t, srv, openai.Config{Logger: logger, MaxRetries: 2}), userSays("my secret question"))
 	if !errors.Is(err, llm.ErrUnavailable) {
 		t.Fatalf("Complete error = %v, want ErrUnavailable", err)
 	}

@@ -20,7 +20,7 @@ func (m *Model) request(req llm.Request) (goopenai.ChatCompletionRequest, error)
 		Model:         m.model,
 		Messages:      make([]goopenai.ChatCompletionMessage, 0, len(req.Messages)),
 		MaxTokens:     req.MaxTokens,
-		Temperature:   req.Temperature,
+		Temperature:   sendableTemperature(req.Temperature),
 		Stream:        true,
 		StreamOptions: &goopenai.StreamOptions{IncludeUsage: true},
 	}
@@ -63,4 +63,16 @@ func (m *Model) request(req llm.Request) (goopenai.ChatCompletionRequest, error)
 		})
 	}
 	return out, nil
+}
+
+// zeroTemperature stands for a temperature of 0. go-openai leaves a zero Temperature out of the request
+// (omitempty), and servers then use their default (1.0 at OpenAI), the opposite of what 0 asks for; this value is
+// as good as 0 and is sent.
+const zeroTemperature = 1e-6
+
+func sendableTemperature(t float32) float32 {
+	if t <= 0 {
+		return zeroTemperature
+	}
+	return t
 }
