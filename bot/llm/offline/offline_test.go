@@ -208,3 +208,27 @@ func TestCompleteLongPassage(t *testing.T) {
 		t.Errorf("reply does not introduce Sunny: %q", got.Content)
 	}
 }
+
+func TestAnswerGivesOnlyFullAddresses(t *testing.T) {
+	relative := shipping
+	relative.URL = "/help/shipping"
+	for _, tc := range []struct {
+		name    string
+		passage journeystate.Passage
+		want    bool
+	}{
+		{"absolute URL is written out", shipping, true},
+		{"bare path is left out", relative, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := New(&fakeSearcher{passages: []journeystate.Passage{tc.passage}}, Options{Company: "Hearthly"})
+			got, err := r.Complete(context.Background(), ask("How long does shipping to Canada take?"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if has := strings.Contains(got.Content, "More on that page: "+tc.passage.URL); has != tc.want {
+				t.Errorf("reply %q: writes the address = %v, want %v", got.Content, has, tc.want)
+			}
+		})
+	}
+}

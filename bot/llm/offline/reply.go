@@ -76,7 +76,8 @@ func (r *Responder) answerReply(p journeystate.Passage, quote string) string {
 		b.WriteString(" ")
 	}
 	b.WriteString(quote)
-	if p.URL != "" {
+	// Only a full address is worth writing out: a bare path (knowledge.base_url unset) means nothing in a chat.
+	if strings.HasPrefix(p.URL, "https://") || strings.HasPrefix(p.URL, "http://") {
 		b.WriteString("\n\nMore on that page: " + p.URL)
 	}
 	b.WriteString("\n\n(" + r.whoAmI() + ": if this doesn't answer your question, just ask for a person.)")
