@@ -12,7 +12,7 @@ import (
 type client struct {
 	hub  *Hub
 	conn *websocket.Conn
-	send chan []byte   // encoded frames waiting for the writer; bounded by Options.SendQueue
+	send chan []byte   // encoded frames waiting for the writer; bounded by Options.SendQueue and SendQueueBytes
 	done chan struct{} // closed by stop: the writer says goodbye and closes the connection
 
 	mu        sync.Mutex
@@ -21,6 +21,12 @@ type client struct {
 	stopped   bool
 	closeCode int
 	closeText string
+	// queuedBytes is the size of the frames held or on send and not yet written: at most Options.SendQueueBytes.
+	queuedBytes int
+	// queued counts the frames ever put on send, written those the writer has finished with; welcomeAt is the
+	// value of queued just after the newest welcome was put on send, so that welcome is still waiting while
+	// written < welcomeAt.
+	queued, written, welcomeAt uint64
 
 	// visitorID is set by the reader goroutine on the first successful hello and read only by it.
 	visitorID string
@@ -36,9 +42,9 @@ func newClient(h *Hub, conn *websocket.Conn) *client {
 }
 
 // enqueue puts a frame on the socket's queue without ever blocking. Frames published before the socket's welcome
-// are held and follow the welcome, so that a client always sees welcome first. A full queue (or hold) means the
-// client does not keep up: it is dropped, and it will resume from the store when it reconnects. enqueue reports
-// whether the frame was queued.
+// are held and follow the welcome, so that a client always sees welcome first. A full queue or hold (in frames or in
+// bytes) means the client does not keep up: it is dropped, and it will resume from the store when it reconnects.
+// enqueue reports whether the frame was queued.
 func (c *client) enqueue(frame []byte) bool {
 	c.mu.Lock()
 	ok := c.queueLocked(frame)
@@ -55,15 +61,21 @@ func (c *client) welcome(frame []byte) bool {
 	c.mu.Lock()
 	var ok bool
 	if c.ready {
-		ok = c.queueLocked(frame)
+		ok = c.pushLocked(frame)
 	} else {
 		c.ready = true
 		held := c.held
 		c.held = nil
-		ok = c.queueLocked(frame)
-		for i := 0; ok && i < len(held); i++ {
-			ok = c.queueLocked(held[i])
+		for _, f := range held {
+			c.queuedBytes -= len(f) // counted again as each is pushed
 		}
+		ok = c.pushLocked(frame)
+		for i := 0; ok && i < len(held); i++ {
+			ok = c.pushLocked(held[i])
+		}
+	}
+	if ok {
+		c.welcomeAt = c.queued
 	}
 	c.mu.Unlock()
 	if !ok {
@@ -72,18 +84,18 @@ func (c *client) welcome(frame []byte) bool {
 	return ok
 }
 
-// reply queues a frame that answers the client's own frame (ack, error, welcome of a repeated hello): it is never
-// held, since the client is waiting for it. Like enqueue it never blocks and drops a client that does not keep up.
+// welcomePending reports whether a welcome is queued and not yet written.
+func (c *client) welcomePending() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.written < c.welcomeAt
+}
+
+// reply queues a frame that answers the client's own frame (ack, error): it is never held, since the client is
+// waiting for it. Like enqueue it never blocks and drops a client that does not keep up.
 func (c *client) reply(frame []byte) bool {
 	c.mu.Lock()
-	ok := !c.stopped
-	if ok {
-		select {
-		case c.send <- frame:
-		default:
-			ok = false
-		}
-	}
+	ok := c.pushLocked(frame)
 	c.mu.Unlock()
 	if !ok {
 		c.drop()
@@ -94,29 +106,49 @@ func (c *client) reply(frame []byte) bool {
 // unhold forgets the frames held for a welcome that will not come (the hello failed).
 func (c *client) unhold() {
 	c.mu.Lock()
+	for _, f := range c.held {
+		c.queuedBytes -= len(f)
+	}
 	c.held = nil
 	c.mu.Unlock()
 }
 
-// queueLocked queues or holds one frame; false when the socket is stopped or its queue is full. The send never
-// blocks, so holding c.mu across it is safe; it keeps the welcome ahead of frames published concurrently.
+// queueLocked queues or holds one frame; false when the socket is stopped or its queue is full.
 func (c *client) queueLocked(frame []byte) bool {
-	if c.stopped {
-		return false
-	}
 	if !c.ready {
-		if len(c.held) >= cap(c.send) {
+		if c.stopped || len(c.held) >= cap(c.send) || c.queuedBytes+len(frame) > c.hub.opts.SendQueueBytes {
 			return false
 		}
 		c.held = append(c.held, frame)
+		c.queuedBytes += len(frame)
 		return true
+	}
+	return c.pushLocked(frame)
+}
+
+// pushLocked puts one frame on send; false when the socket is stopped or the frame would pass the queue's bound in
+// frames or in bytes. The send never blocks, so holding c.mu across it is safe; it keeps the welcome ahead of frames
+// published concurrently.
+func (c *client) pushLocked(frame []byte) bool {
+	if c.stopped || c.queuedBytes+len(frame) > c.hub.opts.SendQueueBytes {
+		return false
 	}
 	select {
 	case c.send <- frame:
+		c.queuedBytes += len(frame)
+		c.queued++
 		return true
 	default:
 		return false
 	}
+}
+
+// wrote accounts for a frame the writer took from send and has written (or failed to write).
+func (c *client) wrote(frame []byte) {
+	c.mu.Lock()
+	c.queuedBytes -= len(frame)
+	c.written++
+	c.mu.Unlock()
 }
 
 // drop closes a socket that does not keep up. The connection is closed at once rather than after a close frame: the
@@ -157,7 +189,9 @@ func (c *client) writeLoop() {
 		select {
 		case frame := <-c.send:
 			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WriteMessage(websocket.TextMessage, frame); err != nil {
+			err := c.conn.WriteMessage(websocket.TextMessage, frame)
+			c.wrote(frame)
+			if err != nil {
 				c.stop(websocket.CloseAbnormalClosure, "")
 				return
 			}
@@ -189,7 +223,9 @@ func (c *client) flush() {
 		select {
 		case frame := <-c.send:
 			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WriteMessage(websocket.TextMessage, frame); err != nil {
+			err := c.conn.WriteMessage(websocket.TextMessage, frame)
+			c.wrote(frame)
+			if err != nil {
 				return
 			}
 		default:

@@ -3,6 +3,7 @@ package webchat
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/journeybot/journeybot/bot"
 )
@@ -36,15 +37,20 @@ func (h *Hub) textTooLong(id string) *frameError {
 		Message: fmt.Sprintf("That message is too long (%d characters at most).", h.opts.MaxMessageChars)}
 }
 
-// frameTooLarge is the refusal of a frame over MaxFrameBytes.
-func (h *Hub) frameTooLarge() *frameError {
-	return &frameError{Code: codeTooLarge,
+// frameTooLarge is the refusal of a frame over MaxFrameBytes; id is the message id read from its beginning, if any.
+func (h *Hub) frameTooLarge(id string) *frameError {
+	return &frameError{Code: codeTooLarge, ID: id,
 		Message: fmt.Sprintf("That message is too large (%d bytes at most).", h.opts.MaxFrameBytes)}
 }
 
+// errBinaryFrame is the refusal of a binary frame; id is the message id read from it, if any.
+func errBinaryFrame(id string) *frameError {
+	return &frameError{Code: codeBadFrame, ID: id, Message: "Binary frames are not supported: send JSON text frames."}
+}
+
 var (
-	errBinaryFrame   = &frameError{Code: codeBadFrame, Message: "Binary frames are not supported: send JSON text frames."}
-	errVisitorChange = &frameError{Code: codeBadRequest, Message: "The visitor id cannot change on an open connection."}
+	errVisitorChange  = &frameError{Code: codeBadRequest, Message: "The visitor id cannot change on an open connection."}
+	errWelcomePending = &frameError{Code: codeBadRequest, Message: "Wait for the welcome before sending hello again."}
 )
 
 func errHelloRequired(id string) *frameError {
@@ -53,19 +59,28 @@ func errHelloRequired(id string) *frameError {
 
 // engineError maps an error of the engine to the error frame the client gets: this is the one place where engine
 // errors become client-visible. Errors that are not the engine's documented refusals are logged with their cause
-// and shown as unavailable with a fixed text, so that no internal detail reaches the client.
-func (h *Hub) engineError(err error, id, op string) *frameError {
+// and shown as unavailable with a fixed text, so that no internal detail reaches the client. Visitor ids are
+// secrets: the cause is logged with visitorID (the caller's) blanked out, since engine and store errors may name it.
+func (h *Hub) engineError(err error, visitorID, id, op string) *frameError {
 	switch {
 	case errors.Is(err, bot.ErrEmptyMessage):
 		return &frameError{Code: codeBadRequest, ID: id, Message: "The message is empty."}
 	case errors.Is(err, bot.ErrTooLong):
 		return h.textTooLong(id)
 	default:
-		h.log.Error("web chat engine call failed", "op", op, "err", err)
+		h.log.Error("web chat engine call failed", "op", op, "err", redact(err.Error(), visitorID))
 		msg := "We could not save your message just now. It will be sent again shortly."
 		if id == "" {
 			msg = "The chat is unavailable just now. Reconnecting shortly."
 		}
 		return &frameError{Code: codeUnavailable, ID: id, Message: msg}
 	}
+}
+
+// redact replaces every occurrence of secret in text with a placeholder.
+func redact(text, secret string) string {
+	if secret == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, secret, "[visitor]")
 }

@@ -137,6 +137,8 @@ type frame struct {
 	ReplyID        string          `json:"reply_id"`
 	Text           string          `json:"text"`
 	Code           string          `json:"code"`
+	Truncated      *bool           `json:"truncated"` // nil when absent
+	Limits         welcomeLimits   `json:"limits"`
 }
 
 func (f frame) wire(t *testing.T) wireMessage {

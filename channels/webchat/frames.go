@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/journeybot/journeybot/journeystate"
@@ -44,7 +45,7 @@ func decodeFrame(data []byte) (clientFrame, error) {
 		if errors.As(err, &typeErr) {
 			return clientFrame{}, &frameError{Code: codeBadFrame, ID: validIDOrEmpty(f), Message: "A field of the frame has the wrong type."}
 		}
-		return clientFrame{}, errNotObject
+		return clientFrame{}, &frameError{Code: errNotObject.Code, ID: peekMessageID(data), Message: errNotObject.Message}
 	}
 	switch f.Type {
 	case typeHello:
@@ -77,6 +78,46 @@ func validIDOrEmpty(f clientFrame) string {
 	return ""
 }
 
+// peekMessageID returns the id of a message frame that cannot be decoded whole (malformed, or only its beginning
+// read), so that its refusal can name the message: the value of the top-level "id" key when "type" is "message"
+// and the id is valid, as far as data can be read; "" otherwise. Keys match case-insensitively and the last one
+// read wins, as in json.Unmarshal.
+func peekMessageID(data []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	var typ, id string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		key, _ := tok.(string)
+		if !strings.EqualFold(key, "type") && !strings.EqualFold(key, "id") {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				break
+			}
+			continue
+		}
+		tok, err = dec.Token()
+		value, ok := tok.(string)
+		if err != nil || !ok {
+			break // cut short, or not a string: a nested value would also confuse the token stream
+		}
+		if strings.EqualFold(key, "type") {
+			typ = value
+		} else {
+			id = value
+		}
+	}
+	if typ == typeMessage && validMessageID(id) {
+		return id
+	}
+	return ""
+}
+
 // validVisitorID reports whether id is 8–64 characters of A-Z a-z 0-9 _ -.
 func validVisitorID(id string) bool {
 	return len(id) >= 8 && len(id) <= 64 && allIn(id, "_-")
@@ -101,10 +142,18 @@ func allIn(s, extra string) bool {
 // Server frames. Each is encoded once and the bytes are shared by every socket it goes to.
 
 type welcomeFrame struct {
-	Type           string        `json:"type"`
-	VisitorID      string        `json:"visitor_id"`
-	ConversationID string        `json:"conversation_id"`
-	Messages       []wireMessage `json:"messages"`
+	Type           string            `json:"type"`
+	VisitorID      string            `json:"visitor_id"`
+	ConversationID string            `json:"conversation_id"`
+	Messages       []json.RawMessage `json:"messages"` // encoded wireMessage values
+	Truncated      bool              `json:"truncated"`
+	Limits         welcomeLimits     `json:"limits"`
+}
+
+// welcomeLimits tells a client the size limits of what it sends.
+type welcomeLimits struct {
+	MaxMessageChars int `json:"max_message_chars"`
+	MaxFrameBytes   int `json:"max_frame_bytes"`
 }
 
 type ackFrame struct {
@@ -177,11 +226,29 @@ func toWire(m journeystate.Message) wireMessage {
 	return w
 }
 
-func welcomeBytes(visitorID string, conv journeystate.Conversation, msgs []journeystate.Message) []byte {
-	f := welcomeFrame{Type: typeWelcome, VisitorID: visitorID, ConversationID: conv.ID, Messages: make([]wireMessage, 0, len(msgs))}
-	for _, m := range msgs {
-		f.Messages = append(f.Messages, toWire(m))
+// welcomeBytes encodes a welcome frame of at most maxBytes bytes. It carries the newest of msgs (oldest first) that
+// fit; truncated is set when some were left out or when more is true (older messages exist that msgs lacks).
+func welcomeBytes(visitorID string, conv journeystate.Conversation, msgs []journeystate.Message, more bool,
+	limits welcomeLimits, maxBytes int) []byte {
+	f := welcomeFrame{Type: typeWelcome, VisitorID: visitorID, ConversationID: conv.ID,
+		Messages: []json.RawMessage{}, Limits: limits}
+	budget := maxBytes - len(mustJSON(f)) // truncated false: "false" is longer than "true"
+	kept := make([]json.RawMessage, 0, len(msgs))
+	for i := len(msgs) - 1; i >= 0; i-- {
+		b := mustJSON(toWire(msgs[i]))
+		need := len(b)
+		if len(kept) > 0 {
+			need++ // the comma
+		}
+		if need > budget {
+			break
+		}
+		budget -= need
+		kept = append(kept, b)
 	}
+	slices.Reverse(kept)
+	f.Messages = kept
+	f.Truncated = more || len(kept) < len(msgs)
 	return mustJSON(f)
 }
 

@@ -3,6 +3,7 @@ package webchat
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -146,4 +147,95 @@ func FuzzDecodeFrame(f *testing.F) {
 			t.Fatalf("round trip of %q (-first +second):\n%s", data, diff)
 		}
 	})
+}
+
+func TestWelcomeBytes(t *testing.T) {
+	msgs := func(n, textLen int) []journeystate.Message {
+		out := make([]journeystate.Message, n)
+		for i := range out {
+			out[i] = journeystate.Message{ID: fmt.Sprintf("m%d", i+1), ConversationID: "conv1", Seq: int64(i + 1),
+				Author: journeystate.ActorBot, Text: strings.Repeat("é", textLen), CreatedAt: testTime}
+		}
+		return out
+	}
+	limits := welcomeLimits{MaxMessageChars: 4000, MaxFrameBytes: 16 << 10}
+	tests := []struct {
+		name          string
+		msgs          []journeystate.Message
+		more          bool
+		maxBytes      int
+		wantFirst     int // index in msgs of the oldest message kept; len(msgs) when none
+		wantTruncated bool
+	}{
+		{name: "none", maxBytes: 4096, wantFirst: 0},
+		{name: "all fit", msgs: msgs(3, 10), maxBytes: 4096, wantFirst: 0},
+		{name: "all fit, older exist", msgs: msgs(3, 10), more: true, maxBytes: 4096, wantFirst: 0, wantTruncated: true},
+		{name: "newest that fit", msgs: msgs(20, 500), maxBytes: 8 << 10, wantFirst: 13, wantTruncated: true},
+		{name: "newest alone is too big", msgs: msgs(2, 5000), maxBytes: 8 << 10, wantFirst: 2, wantTruncated: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := welcomeBytes("v_visitor01", journeystate.Conversation{ID: "conv1"}, tt.msgs, tt.more, limits, tt.maxBytes)
+			if len(got) > tt.maxBytes {
+				t.Errorf("welcome of %d bytes, want at most %d", len(got), tt.maxBytes)
+			}
+			var w struct {
+				Type      string        `json:"type"`
+				Messages  []wireMessage `json:"messages"`
+				Truncated bool          `json:"truncated"`
+				Limits    welcomeLimits `json:"limits"`
+			}
+			if err := json.Unmarshal(got, &w); err != nil {
+				t.Fatalf("welcome %s: %v", got, err)
+			}
+			want := []wireMessage{}
+			for _, m := range tt.msgs[tt.wantFirst:] {
+				want = append(want, toWire(m))
+			}
+			if diff := cmp.Diff(want, w.Messages); diff != "" {
+				t.Errorf("welcome messages (-want +got):\n%s", diff)
+			}
+			if w.Type != typeWelcome || w.Truncated != tt.wantTruncated || w.Limits != limits {
+				t.Errorf("welcome type %q truncated %v limits %+v, want %q %v %+v",
+					w.Type, w.Truncated, w.Limits, typeWelcome, tt.wantTruncated, limits)
+			}
+			// The cut is where it must be: one more message would not have fitted.
+			if tt.wantFirst > 0 {
+				bigger := welcomeBytes("v_visitor01", journeystate.Conversation{ID: "conv1"}, tt.msgs[tt.wantFirst-1:],
+					tt.more, limits, 1<<30)
+				if len(bigger) <= tt.maxBytes {
+					t.Errorf("a welcome with one more message is %d bytes: it fits in %d", len(bigger), tt.maxBytes)
+				}
+			}
+		})
+	}
+}
+
+func TestPeekMessageID(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "whole frame", in: `{"type":"message","id":"c_1","text":"hi"}`, want: "c_1"},
+		{name: "cut in the text", in: `{"type":"message","id":"c_1","text":"hello wor`, want: "c_1"},
+		{name: "id before type", in: `{"id":"c_1","type":"message","text":"hi`, want: "c_1"},
+		{name: "other keys skipped", in: `{"x":{"id":"c_0","type":"message"},"type":"message","id":"c_1","te`, want: "c_1"},
+		{name: "keys of any case", in: `{"Type":"message","ID":"c_1"`, want: "c_1"},
+		{name: "last id wins", in: `{"type":"message","id":"c_1","id":"c_2"}`, want: "c_2"},
+		{name: "cut in the id", in: `{"type":"message","id":"c_12`},
+		{name: "type not read", in: `{"id":"c_1","text":"hi`},
+		{name: "a hello", in: `{"type":"hello","id":"c_1"}`},
+		{name: "invalid id", in: `{"type":"message","id":"c 1","text":"hi"}`},
+		{name: "id not a string", in: `{"type":"message","id":{"a":"b"},"text":"hi"}`},
+		{name: "not an object", in: `["message","c_1"]`},
+		{name: "garbage", in: `{{{`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := peekMessageID([]byte(tt.in)); got != tt.want {
+				t.Errorf("peekMessageID(%s) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
 }

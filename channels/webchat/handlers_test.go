@@ -49,6 +49,48 @@ func TestOriginCheck(t *testing.T) {
 	}
 }
 
+func TestOriginCheckPublicURL(t *testing.T) {
+	tests := []struct {
+		name      string
+		publicURL string
+		origin    string
+		want      int
+	}{
+		{name: "public origin", publicURL: "https://chat.example.com", origin: "https://chat.example.com",
+			want: http.StatusSwitchingProtocols},
+		{name: "public origin, other case", publicURL: "https://Chat.Example.com/", origin: "https://chat.example.COM",
+			want: http.StatusSwitchingProtocols},
+		{name: "default port and path dropped", publicURL: "https://chat.example.com:443/support/",
+			origin: "https://chat.example.com", want: http.StatusSwitchingProtocols},
+		{name: "other port kept", publicURL: "http://chat.example.com:8080", origin: "http://chat.example.com:8080",
+			want: http.StatusSwitchingProtocols},
+		{name: "other scheme", publicURL: "https://chat.example.com", origin: "http://chat.example.com",
+			want: http.StatusForbidden},
+		{name: "other port", publicURL: "http://chat.example.com:8080", origin: "http://chat.example.com",
+			want: http.StatusForbidden},
+		{name: "other host", publicURL: "https://chat.example.com", origin: "https://evil.example",
+			want: http.StatusForbidden},
+		{name: "not a URL: ignored", publicURL: "chat.example.com", origin: "https://chat.example.com",
+			want: http.StatusForbidden},
+		{name: "no public URL", origin: "https://chat.example.com", want: http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, srv := testServer(t, newFakeEngine(), Options{PublicURL: tt.publicURL})
+			conn, resp, err := websocket.DefaultDialer.Dial(wsURL(srv), http.Header{"Origin": {tt.origin}})
+			if conn != nil {
+				conn.Close()
+			}
+			if resp == nil {
+				t.Fatalf("dial: %v, no response", err)
+			}
+			if resp.StatusCode != tt.want {
+				t.Errorf("public URL %q, Origin %q: status %d, want %d", tt.publicURL, tt.origin, resp.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
 func TestStaticRoutes(t *testing.T) {
 	_, srv := testServer(t, newFakeEngine(), Options{})
 	tests := []struct {

@@ -126,39 +126,53 @@ func returnsPromptly(t *testing.T, what string, f func()) {
 }
 
 func TestSlowReaderIsDropped(t *testing.T) {
-	h, srv := testServer(t, newFakeEngine(), Options{SendQueue: 8})
-	slow := dial(t, srv) // it never reads until the end
-	send(t, slow, map[string]any{"type": "hello", "visitor_id": visitorA})
-	fast := dial(t, srv)
-	hello(t, fast, visitorB, 0)
-	waitFor(t, "the slow visitor to join", func() bool { return h.sockets(visitorA) == 1 })
-
-	big := strings.Repeat("x", 8<<10)
-	slowConv := journeystate.Conversation{ThreadID: visitorA}
-	fastConv := journeystate.Conversation{ThreadID: visitorB}
-	const maxFrames = 20000 // ~160 MB offered to the slow socket: far beyond any socket buffer
-	for i := 0; h.sockets(visitorA) > 0; i++ {
-		if i == maxFrames {
-			t.Fatalf("slow socket still open after %d frames", maxFrames)
-		}
-		returnsPromptly(t, "StreamDelta to a slow socket", func() { h.StreamDelta(slowConv, "reply:slow", big) })
-		returnsPromptly(t, "StreamDelta to a fast socket", func() { h.StreamDelta(fastConv, "reply:fast", "n") })
-		if f := read(t, fast); f.Type != typeDelta || f.ReplyID != "reply:fast" {
-			t.Fatalf("fast visitor got %+v, want its delta", f)
-		}
+	tests := []struct {
+		name      string
+		opts      Options
+		frameSize int
+		maxFrames int // offered to the slow socket before giving up: tens of MB, far beyond any socket buffer
+	}{
+		{name: "queue full in frames", opts: Options{SendQueue: 8}, frameSize: 8 << 10, maxFrames: 20000},
+		// The frame bound is out of reach: only the byte bound can drop the socket.
+		{name: "queue full in bytes", opts: Options{SendQueue: 100000, SendQueueBytes: 64 << 10},
+			frameSize: 16 << 10, maxFrames: 4000},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, srv := testServer(t, newFakeEngine(), tt.opts)
+			slow := dial(t, srv) // it never reads until the end
+			send(t, slow, map[string]any{"type": "hello", "visitor_id": visitorA})
+			fast := dial(t, srv)
+			hello(t, fast, visitorB, 0)
+			waitFor(t, "the slow visitor to join", func() bool { return h.sockets(visitorA) == 1 })
 
-	// The slow client finds its connection closed once it reads what reached it.
-	slow.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for n := 0; ; n++ {
-		if _, _, err := slow.ReadMessage(); err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				t.Fatalf("slow socket not closed after %d frames: %v", n, err)
+			big := strings.Repeat("x", tt.frameSize)
+			slowConv := journeystate.Conversation{ThreadID: visitorA}
+			fastConv := journeystate.Conversation{ThreadID: visitorB}
+			for i := 0; h.sockets(visitorA) > 0; i++ {
+				if i == tt.maxFrames {
+					t.Fatalf("slow socket still open after %d frames", tt.maxFrames)
+				}
+				returnsPromptly(t, "StreamDelta to a slow socket", func() { h.StreamDelta(slowConv, "reply:slow", big) })
+				returnsPromptly(t, "StreamDelta to a fast socket", func() { h.StreamDelta(fastConv, "reply:fast", "n") })
+				if f := read(t, fast); f.Type != typeDelta || f.ReplyID != "reply:fast" {
+					t.Fatalf("fast visitor got %+v, want its delta", f)
+				}
 			}
-			break
-		}
+
+			// The slow client finds its connection closed once it reads what reached it.
+			slow.SetReadDeadline(time.Now().Add(5 * time.Second))
+			for n := 0; ; n++ {
+				if _, _, err := slow.ReadMessage(); err != nil {
+					if ne, ok := err.(net.Error); ok && ne.Timeout() {
+						t.Fatalf("slow socket not closed after %d frames: %v", n, err)
+					}
+					break
+				}
+			}
+			// And the fast one is still served.
+			send(t, fast, map[string]any{"type": "message", "id": "c_1", "text": "still here"})
+			expect(t, fast, typeAck)
+		})
 	}
-	// And the fast one is still served.
-	send(t, fast, map[string]any{"type": "message", "id": "c_1", "text": "still here"})
-	expect(t, fast, typeAck)
 }

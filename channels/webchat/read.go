@@ -44,11 +44,11 @@ func (c *client) readLoop() {
 			if _, err := io.Copy(io.Discard, r); err != nil {
 				return
 			}
-			c.refuse(c.hub.frameTooLarge())
+			c.refuse(c.hub.frameTooLarge(peekMessageID(data)))
 			continue
 		}
 		if kind != websocket.TextMessage {
-			c.refuse(errBinaryFrame)
+			c.refuse(errBinaryFrame(peekMessageID(data)))
 			continue
 		}
 		onOwnStack(func() { c.handle(data) })
@@ -101,9 +101,10 @@ func (c *client) sendError(e *frameError) {
 }
 
 // hello joins the socket to its visitor (making a visitor id when the client has none) and answers with the
-// welcome: the visitor's latest conversation and its messages after f.LastSeq. The socket is registered before the
-// history is read, so that nothing published meanwhile is missed: such frames are held and follow the welcome (a
-// client may so see a message twice, and keeps it once by its id). A repeated hello re-sends the history.
+// welcome: the visitor's latest conversation and its newest messages after f.LastSeq (within historyLimit and
+// MaxWelcomeBytes). The socket is registered before the history is read, so that nothing published meanwhile is
+// missed: such frames are held and follow the welcome (a client may so see a message twice, and keeps it once by
+// its id). A repeated hello re-sends the history, but only once the previous welcome has been written.
 func (c *client) hello(f clientFrame) {
 	h := c.hub
 	vid := c.visitorID
@@ -111,6 +112,11 @@ func (c *client) hello(f clientFrame) {
 	switch {
 	case !first && f.VisitorID != "" && f.VisitorID != vid:
 		c.sendError(errVisitorChange)
+		return
+	case !first && c.welcomePending():
+		// One welcome at a time: a client that asks again before reading the last one would otherwise make the
+		// server queue a history per hello.
+		c.sendError(errWelcomePending)
 		return
 	case first && f.VisitorID != "":
 		vid = f.VisitorID
@@ -123,19 +129,22 @@ func (c *client) hello(f clientFrame) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), engineWait)
 	defer cancel()
-	conv, msgs, err := h.engine.History(ctx, journeystate.ChannelWeb, vid, vid, f.LastSeq, historyLimit)
+	// One more than a welcome carries, to know whether older messages exist.
+	conv, msgs, err := h.engine.History(ctx, journeystate.ChannelWeb, vid, vid, f.LastSeq, historyLimit+1)
 	if err != nil {
 		if first {
 			h.unregisterVisitor(c)
 			c.unhold()
 		}
-		c.sendError(h.engineError(err, "", "history"))
+		c.sendError(h.engineError(err, vid, "", "history"))
 		return
 	}
-	if len(msgs) > historyLimit {
+	more := len(msgs) > historyLimit
+	if more {
 		msgs = msgs[len(msgs)-historyLimit:]
 	}
-	if c.welcome(welcomeBytes(vid, conv, msgs)) {
+	limits := welcomeLimits{MaxMessageChars: h.opts.MaxMessageChars, MaxFrameBytes: h.opts.MaxFrameBytes}
+	if c.welcome(welcomeBytes(vid, conv, msgs, more, limits, h.opts.MaxWelcomeBytes)) {
 		h.metrics.frameOut(typeWelcome)
 	}
 }
@@ -167,7 +176,7 @@ func (c *client) message(f clientFrame) {
 		ReceivedAt:  h.opts.Now(),
 	})
 	if err != nil {
-		c.sendError(h.engineError(err, f.ID, "receive"))
+		c.sendError(h.engineError(err, vid, f.ID, "receive"))
 		return
 	}
 

@@ -67,10 +67,79 @@ func TestHello(t *testing.T) {
 			if diff := cmp.Diff(tt.wantMsgs, w.Messages); diff != "" {
 				t.Errorf("welcome messages (-want +got):\n%s", diff)
 			}
+			if w.Truncated == nil || *w.Truncated {
+				t.Errorf("welcome truncated = %v, want false", w.Truncated)
+			}
+			if want := (welcomeLimits{MaxMessageChars: 4000, MaxFrameBytes: 16 << 10}); w.Limits != want {
+				t.Errorf("welcome limits %+v, want %+v", w.Limits, want)
+			}
 			got := <-calls
-			want := call{journeystate.ChannelWeb, vid, vid, tt.lastSeq, historyLimit}
+			want := call{journeystate.ChannelWeb, vid, vid, tt.lastSeq, historyLimit + 1} // one more: are there older?
 			if got != want {
 				t.Errorf("History called with %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestHelloTruncated(t *testing.T) {
+	history := func(n, textLen int) []journeystate.Message {
+		out := make([]journeystate.Message, n)
+		for i := range out {
+			out[i] = journeystate.Message{ID: fmt.Sprintf("m%d", i+1), ConversationID: "conv1", Seq: int64(i + 1),
+				Author: journeystate.ActorCustomer, ClientID: fmt.Sprintf("c_%d", i+1),
+				Text: strings.Repeat("x", textLen), CreatedAt: testTime}
+		}
+		return out
+	}
+	tests := []struct {
+		name          string
+		opts          Options
+		stored        []journeystate.Message
+		wantFirstSeq  int64
+		wantTruncated bool
+	}{
+		{name: "all", stored: history(historyLimit, 10), wantFirstSeq: 1},
+		{name: "more than a welcome carries", stored: history(historyLimit+50, 10), wantFirstSeq: 51, wantTruncated: true},
+		{name: "more than fits", opts: Options{MaxWelcomeBytes: 64 << 10}, stored: history(100, 4000),
+			wantFirstSeq: 86, wantTruncated: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := newFakeEngine()
+			eng.HistoryFn = func(_ context.Context, _, _, _ string, _ int64, limit int) (journeystate.Conversation, []journeystate.Message, error) {
+				msgs := tt.stored
+				if len(msgs) > limit {
+					msgs = msgs[len(msgs)-limit:]
+				}
+				return journeystate.Conversation{ID: "conv1"}, msgs, nil
+			}
+			h, srv := testServer(t, eng, tt.opts)
+			conn := dial(t, srv)
+			send(t, conn, map[string]any{"type": "hello", "visitor_id": "v_visitor01"})
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, data, err := conn.ReadMessage()
+			if err != nil {
+				t.Fatalf("read the welcome: %v", err)
+			}
+			if len(data) > h.opts.MaxWelcomeBytes {
+				t.Errorf("welcome of %d bytes, want at most %d", len(data), h.opts.MaxWelcomeBytes)
+			}
+			w := decode(t, data)
+
+			var seqs []int64
+			for _, m := range w.Messages {
+				seqs = append(seqs, m.Seq)
+			}
+			var want []int64
+			for seq := tt.wantFirstSeq; seq <= tt.stored[len(tt.stored)-1].Seq; seq++ {
+				want = append(want, seq)
+			}
+			if diff := cmp.Diff(want, seqs); diff != "" {
+				t.Errorf("welcome message seqs (-want +got):\n%s", diff)
+			}
+			if w.Truncated == nil || *w.Truncated != tt.wantTruncated {
+				t.Errorf("welcome truncated %v, want %v", w.Truncated, tt.wantTruncated)
 			}
 		})
 	}
@@ -206,8 +275,13 @@ func TestBadInputKeepsConnection(t *testing.T) {
 		{name: "malformed JSON", data: `{"type":`, wantCode: codeBadFrame},
 		{name: "not an object", data: `["hello"]`, wantCode: codeBadFrame},
 		{name: "unknown type", data: `{"type":"subscribe"}`, wantCode: codeBadFrame},
-		{name: "binary frame", kind: websocket.BinaryMessage, data: `{"type":"message","id":"c_9","text":"hi"}`, wantCode: codeBadFrame},
-		{name: "oversized frame", data: `{"type":"message","id":"c_9","text":"` + strings.Repeat("x", 3000) + `"}`, wantCode: codeTooLarge},
+		{name: "binary frame", kind: websocket.BinaryMessage, data: `{"type":"message","id":"c_9","text":"hi"}`,
+			wantCode: codeBadFrame, wantID: "c_9"},
+		{name: "oversized frame", data: `{"type":"message","id":"c_9","text":"` + strings.Repeat("x", 3000) + `"}`,
+			wantCode: codeTooLarge, wantID: "c_9"},
+		{name: "oversized frame, id after the limit", data: `{"type":"message","text":"` + strings.Repeat("x", 3000) + `","id":"c_9"}`,
+			wantCode: codeTooLarge},
+		{name: "cut-off message", data: `{"type":"message","id":"c_9","text":"hi`, wantCode: codeBadFrame, wantID: "c_9"},
 		{name: "oversized frame before hello", before: true, data: strings.Repeat(" ", 5000), wantCode: codeTooLarge},
 		{name: "bad visitor id", before: true, data: `{"type":"hello","visitor_id":"bad id!"}`, wantCode: codeBadRequest},
 		{name: "bad message id", data: `{"type":"message","id":"c 9","text":"hi"}`, wantCode: codeBadRequest},

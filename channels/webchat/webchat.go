@@ -12,6 +12,7 @@ package webchat
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +51,8 @@ const (
 	engineWait = 10 * time.Second
 	// historyLimit is the most messages a welcome frame carries.
 	historyLimit = 200
+	// minWelcomeBytes is the smallest Options.MaxWelcomeBytes taken: room for the frame and a few messages.
+	minWelcomeBytes = 4 << 10
 )
 
 // Options configures a Hub. Zero fields take the defaults given.
@@ -64,6 +67,15 @@ type Options struct {
 	// SendQueue is how many outgoing frames may wait for one socket (default 256); a socket whose queue is full is
 	// dropped.
 	SendQueue int
+	// SendQueueBytes is how many bytes of outgoing frames may wait for one socket (default 1 MiB, at least twice
+	// MaxWelcomeBytes); a socket that a frame would take past it is dropped, as with a full queue.
+	SendQueueBytes int
+	// MaxWelcomeBytes caps the size of a welcome frame (default 512 KiB, at most half of SendQueueBytes, at least
+	// 4 KiB): it carries the newest messages that fit and says "truncated" when it leaves older ones out.
+	MaxWelcomeBytes int
+	// PublicURL is the server's public URL (for example https://chat.example.com), as customers reach it through
+	// any proxy in front: its origin counts as the server's own, besides the request's Host. Empty: Host only.
+	PublicURL string
 	// Logger receives connection problems and engine errors; nil discards them.
 	Logger *slog.Logger
 	// Registerer receives the hub's metrics; nil means no metrics are registered.
@@ -84,6 +96,17 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SendQueue <= 0 {
 		o.SendQueue = 256
+	}
+	if o.SendQueueBytes <= 0 {
+		o.SendQueueBytes = 1 << 20
+	}
+	if o.MaxWelcomeBytes <= 0 {
+		o.MaxWelcomeBytes = 512 << 10
+	}
+	// A welcome must leave room in the queue for the frames that follow it.
+	o.MaxWelcomeBytes = max(min(o.MaxWelcomeBytes, o.SendQueueBytes/2), minWelcomeBytes)
+	if o.SendQueueBytes < 2*o.MaxWelcomeBytes {
+		o.SendQueueBytes = 2 * o.MaxWelcomeBytes
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -132,6 +155,13 @@ func New(engine Engine, opts Options) *Hub {
 	for _, o := range opts.AllowedOrigins {
 		h.allowed[normalizeOrigin(o)] = true
 	}
+	if opts.PublicURL != "" {
+		if o, ok := publicOrigin(opts.PublicURL); ok {
+			h.allowed[o] = true
+		} else {
+			h.log.Warn("web chat public URL ignored: not an absolute http(s) URL", "public_url", opts.PublicURL)
+		}
+	}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: writeWait,
 		ReadBufferSize:   0,
@@ -175,6 +205,21 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		}
 		return ctx.Err()
 	}
+}
+
+// publicOrigin returns the origin of an absolute http(s) URL, normalised like a browser's Origin header: lowercase
+// scheme and host, no default port, no path.
+func publicOrigin(raw string) (string, bool) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := u.Host
+	if p := u.Port(); scheme == "http" && p == "80" || scheme == "https" && p == "443" {
+		host = strings.TrimSuffix(host, ":"+p)
+	}
+	return normalizeOrigin(scheme + "://" + host), true
 }
 
 // normalizeOrigin lowercases an origin and drops a trailing slash, so that configured and received origins compare

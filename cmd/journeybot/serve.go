@@ -104,6 +104,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Logger:                  m.Logger,
 	})
 	m.Hub = webchat.New(m.Engine, webchat.Options{
+		PublicURL:       cfg.Server.PublicURL,
 		AllowedOrigins:  cfg.Webchat.AllowedOrigins,
 		MaxFrameBytes:   cfg.Webchat.MaxFrameBytes,
 		MaxMessageChars: cfg.Bot.MaxMessageChars,

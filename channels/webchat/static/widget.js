@@ -17,8 +17,10 @@
   var title = (script && script.getAttribute("data-title")) || "Chat with us";
   var prefix = "journeybot:" + base.origin + ":";
   var AUTHORS = { customer: "You", bot: "Assistant", agent: "Agent", system: "System" };
-  var MAX_CHARS = 4000;         // the server's default webchat.max_message_chars
-  var MAX_FRAME_BYTES = 16384;  // the server's default webchat.max_frame_bytes
+  // Size limits of what the widget sends: the server's defaults until its welcome says otherwise.
+  var maxChars = 4000, maxFrameBytes = 16384;
+  // A citation's site-relative path is on the page's own site only when this script came from the page's origin.
+  var sameOrigin = base.origin === location.origin;
   var BACKOFF_BASE = 1000;
   var BACKOFF_CAP = 30000;
 
@@ -119,7 +121,7 @@
 
     var form = el("form", { class: "composer", novalidate: "" });
     var input = el("textarea", {
-      "aria-label": "Message", rows: "1", placeholder: "Type your message\u2026", maxlength: String(MAX_CHARS),
+      "aria-label": "Message", rows: "1", placeholder: "Type your message\u2026", maxlength: String(maxChars),
       autocomplete: "off"
     });
     var send = el("button", { type: "submit", class: "send" });
@@ -224,11 +226,16 @@
     note.textContent = text;
   }
 
-  // safeHref returns a link target for http(s) URLs and site-relative paths, else "".
+  // safeHref returns a link target for absolute http(s) URLs, and for site-relative paths when the page is on the
+  // script's own site (elsewhere such a path would point into the host page's site); else "".
   function safeHref(url) {
-    if (typeof url !== "string" || !url) return "";
-    if (/^\/(?![\/\\])/.test(url)) return url;
+    if (typeof url !== "string" || !url || /[\u0000-\u001f\u007f]/.test(url)) return "";
     try {
+      if (/^\/(?![\/\\])/.test(url)) {
+        if (!sameOrigin) return "";
+        var rel = new URL(url, location.href);
+        return rel.origin === location.origin ? rel.href : "";
+      }
       var u = new URL(url);
       return u.protocol === "http:" || u.protocol === "https:" ? u.href : "";
     } catch (e) { return ""; }
@@ -334,6 +341,30 @@
     scrollDown(false);
   }
 
+  // dropStreaming removes the bubbles of replies still being streamed: the server has said the bot stopped writing
+  // without sending them finished, so the turn failed and nothing of them was stored.
+  function dropStreaming() {
+    for (var id in byClient) {
+      if (!Object.prototype.hasOwnProperty.call(byClient, id)) continue;
+      var node = byClient[id];
+      if (node.getAttribute("data-status") !== "streaming") continue;
+      node.remove();
+      delete byClient[id];
+    }
+  }
+
+  function onTyping(on) {
+    setTyping(on);
+    if (!on) dropStreaming();
+  }
+
+  // fail marks an own message as refused with text and forgets it: sending it again unchanged would be refused too.
+  function fail(id, text) {
+    dropFromOutbox(id);
+    var node = byClient[id];
+    if (node) setNote(node, "error", text, true);
+  }
+
   function showNotice(text) {
     var note = el("p", { class: "notice" }, text);
     ui.log.appendChild(note);
@@ -394,7 +425,9 @@
 
   function resendOutbox() {
     if (!welcomed) return;
-    outbox.forEach(function (item) {
+    outbox.slice().forEach(function (item) {
+      var problem = tooLong(item);
+      if (problem) { fail(item.id, problem); return; } // written offline, before the server's limits were known
       showOwn(item);
       sendFrame({ type: "message", id: item.id, text: item.text });
     });
@@ -405,7 +438,7 @@
       case "welcome": return onWelcome(f);
       case "ack": return onAck(f);
       case "message": return showMessage(f.message);
-      case "typing": return setTyping(!!f.on);
+      case "typing": return onTyping(!!f.on);
       case "delta": return showDelta(f.reply_id, f.text);
       case "error": return onError(f);
     }
@@ -420,6 +453,7 @@
     resyncing = false;
     attempt = 0;
     setStatus("");
+    setLimits(f.limits);
     var conv = typeof f.conversation_id === "string" ? f.conversation_id : "";
     if (conv && convId && conv !== convId && lastSeq) {
       // A new conversation began while we were away: fetch it from its start.
@@ -429,8 +463,25 @@
       return;
     }
     if (conv) convId = conv;
-    (Array.isArray(f.messages) ? f.messages : []).forEach(showMessage);
+    var messages = Array.isArray(f.messages) ? f.messages : [];
+    if (f.truncated === true && messages.length && messages[0]) {
+      // Older messages exist that the welcome left out: skip them rather than ask for them again and again.
+      var first = Number(messages[0].seq) || 0;
+      if (first - 1 > lastSeq) lastSeq = first - 1;
+    }
+    messages.forEach(showMessage);
     resendOutbox();
+  }
+
+  // setLimits takes the size limits the server announces in its welcome.
+  function setLimits(limits) {
+    if (!limits || typeof limits !== "object") return;
+    var chars = Number(limits.max_message_chars), bytes = Number(limits.max_frame_bytes);
+    if (chars > 0 && Math.floor(chars) === chars) {
+      maxChars = chars;
+      ui.input.setAttribute("maxlength", String(maxChars));
+    }
+    if (bytes > 0 && Math.floor(bytes) === bytes) maxFrameBytes = bytes;
   }
 
   // newConversation starts counting seq afresh; the old conversation's messages stay above the new ones.
@@ -458,7 +509,7 @@
 
   function onError(f) {
     var text = typeof f.message === "string" && f.message ? f.message : "Something went wrong.";
-    var node = f.id ? byClient[f.id] : null;
+    var node = typeof f.id === "string" && f.id ? byClient[f.id] : null;
     if (f.id && (f.code === "unavailable" || f.code === "hello_required")) {
       // Not stored but fine to send again: keep it in the outbox and retry.
       if (node) setNote(node, "retrying", "Not sent yet. Retrying\u2026", true);
@@ -467,9 +518,10 @@
       return;
     }
     if (f.id) {
-      // Refused: not stored, and sending it again unchanged would be refused again.
-      dropFromOutbox(f.id);
-      if (node) { setNote(node, "error", text, true); return; }
+      // Refused (too_large, bad_request, bad_frame): not stored, and sending it again unchanged would be refused
+      // again.
+      fail(f.id, text);
+      if (node) return;
     }
     if (!welcomed && ws && f.code === "bad_request" && visitorId) {
       visitorId = ""; // a stored id the server refuses: start afresh as a new visitor
@@ -485,10 +537,10 @@
     var text = ui.input.value;
     if (!text.trim()) return;
     var item = { id: "c_" + randomId(), text: text };
-    if (frameBytes({ type: "message", id: item.id, text: text }) > MAX_FRAME_BYTES) {
-      // The server would refuse the frame without knowing which message it held: refuse it here, keeping the
-      // text in the box so that it can be shortened.
-      showNotice("That message is too long. Please shorten it.");
+    var problem = tooLong(item);
+    if (problem) {
+      // The server would refuse it: refuse it here, keeping the text in the box so that it can be shortened.
+      showNotice(problem);
       return;
     }
     outbox.push(item);
@@ -498,6 +550,18 @@
     showOwn(item);
     if (welcomed) sendFrame({ type: "message", id: item.id, text: item.text });
     else reconnectNow();
+  }
+
+  // tooLong says why the server would refuse an outbox item for its size, or "" when it would not. Characters are
+  // counted as the server counts them: code points, after trimming.
+  function tooLong(item) {
+    if (Array.from(item.text.trim()).length > maxChars) {
+      return "That message is too long (" + maxChars + " characters at most). Please shorten it.";
+    }
+    if (frameBytes({ type: "message", id: item.id, text: item.text }) > maxFrameBytes) {
+      return "That message is too long. Please shorten it.";
+    }
+    return "";
   }
 
   function frameBytes(frame) {
