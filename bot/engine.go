@@ -133,8 +133,16 @@ func (e *Engine) channel(name string) channels.Channel {
 // Receive resolves the sender to a customer, finds or opens the conversation and stores the message. When it
 // returns without error the message is committed and the channel may acknowledge it; then it calls Answer.
 // A message whose ClientMsgID was stored before is not stored again: the Receipt says Duplicate. It returns
-// ErrEmptyMessage or ErrTooLong for messages it refuses, and store errors wrapped.
+// ErrEmptyMessage or ErrTooLong for messages it refuses, ErrShuttingDown once Shutdown has begun, and store errors
+// wrapped.
 func (e *Engine) Receive(ctx context.Context, in channels.Inbound) (Receipt, error) {
+	e.mu.Lock()
+	closing := e.closing
+	e.mu.Unlock()
+	if closing {
+		// A message stored now would get no turn: better to have the sender resend it to the next server.
+		return Receipt{}, ErrShuttingDown
+	}
 	text := strings.TrimSpace(in.Text)
 	if text == "" {
 		return Receipt{}, ErrEmptyMessage

@@ -23,4 +23,7 @@ type Receipt struct {
 var (
 	ErrEmptyMessage = errors.New("the message is empty")
 	ErrTooLong      = errors.New("the message is too long")
+	// ErrShuttingDown means the engine is shutting down and stored nothing: the channel should ask the sender to
+	// send the message again (the web chat does so by itself after reconnecting; Slack and Twilio retry a 503).
+	ErrShuttingDown = errors.New("the server is restarting")
 )

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -402,6 +403,20 @@ func TestShutdownFinishesTurnsInFlight(t *testing.T) {
 	}
 	if _, err := f.store.MessageByClientID(ctx, r.Customer.ID, "reply:"+r.Message.ID); err != nil {
 		t.Fatalf("the reply of the turn in flight was not stored: %v", err)
+	}
+}
+
+func TestReceiveAfterShutdownStoresNothing(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	ctx := context.Background()
+	if err := f.engine.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.engine.Receive(ctx, inbound("v_visitor18", "m1", "Hello?")); !errors.Is(err, bot.ErrShuttingDown) {
+		t.Fatalf("got %v, want ErrShuttingDown", err)
+	}
+	if _, err := f.store.FindIdentity(ctx, journeystate.ChannelWeb, "v_visitor18"); err == nil {
+		t.Error("a message refused at shutdown created the visitor")
 	}
 }
 

@@ -67,6 +67,9 @@ func (h *Hub) engineError(err error, visitorID, id, op string) *frameError {
 		return &frameError{Code: codeBadRequest, ID: id, Message: "The message is empty."}
 	case errors.Is(err, bot.ErrTooLong):
 		return h.textTooLong(id)
+	case errors.Is(err, bot.ErrShuttingDown):
+		// Nothing was stored; the widget keeps the message and sends it again after reconnecting.
+		return &frameError{Code: codeUnavailable, ID: id, Message: "The chat is restarting. Your message will be sent again shortly."}
 	default:
 		h.log.Error("web chat engine call failed", "op", op, "err", redact(err.Error(), visitorID))
 		msg := "We could not save your message just now. It will be sent again shortly."

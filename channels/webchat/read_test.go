@@ -326,6 +326,7 @@ func TestEngineErrors(t *testing.T) {
 		{name: "empty", err: fmt.Errorf("receive: %w", bot.ErrEmptyMessage), wantCode: codeBadRequest},
 		{name: "too long", err: bot.ErrTooLong, wantCode: codeTooLarge},
 		{name: "store failure", err: errors.New("sqlite: disk I/O error at /var/lib/secret.db"), wantCode: codeUnavailable},
+		{name: "shutting down", err: bot.ErrShuttingDown, wantCode: codeUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -345,7 +346,7 @@ func TestEngineErrors(t *testing.T) {
 			if text := f.errorText(t); strings.Contains(text, "secret") || text == "" {
 				t.Errorf("error text %q: want a safe, non-empty text", text)
 			}
-			if tt.wantCode == codeUnavailable && !strings.Contains(logs.String(), "disk I/O error") {
+			if tt.name == "store failure" && !strings.Contains(logs.String(), "disk I/O error") {
 				t.Errorf("log does not name the cause:\n%s", logs)
 			}
 		})
