@@ -48,6 +48,7 @@ func (s *Store) OpenConversation(ctx context.Context, customerID, channel, threa
 	}
 	opened := false
 	err = s.inWrite(ctx, func(tx *sql.Tx) error {
+		opened = false // fn may run again (see inWrite)
 		var err error
 		conv, err = openConversation(ctx, tx, customerID, channel, threadID)
 		if !errors.Is(err, journeystate.ErrNotFound) {

@@ -32,6 +32,7 @@ func (s *Store) AppendEvent(ctx context.Context, e journeystate.Event) (journeys
 	var stored journeystate.Event
 	duplicate := false
 	err = s.inWrite(ctx, func(tx *sql.Tx) error {
+		duplicate = false // fn may run again (see inWrite)
 		if e.Key != "" {
 			prev, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE event_key = ?`, e.Key))
 			if err == nil {

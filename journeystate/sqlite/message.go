@@ -41,6 +41,7 @@ func (s *Store) AppendMessage(ctx context.Context, m journeystate.Message) (jour
 	var stored journeystate.Message
 	duplicate := false
 	err = s.inWrite(ctx, func(tx *sql.Tx) error {
+		duplicate = false // fn may run again (see inWrite)
 		conv, err := conversationByID(ctx, tx, m.ConversationID)
 		if err != nil {
 			return fmt.Errorf("conversation: %w", err)
@@ -179,8 +180,10 @@ func messageByClientID(ctx context.Context, tx *sql.Tx, customerID, clientID str
 	if clientID == "" {
 		return journeystate.Message{}, journeystate.ErrNotFound // messages without a client id are not looked up
 	}
+	// "client_id <> ''" repeats the condition of the partial index messages_client_id: without it SQLite cannot
+	// prove that the index covers the row asked for, and scans the whole table on every message.
 	return scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE customer_id = ? AND client_id = ?`, customerID, clientID))
+		WHERE customer_id = ? AND client_id = ? AND client_id <> ''`, customerID, clientID))
 }
 
 const messageColumns = `id, conversation_id, customer_id, seq, author, client_id, text, meta, created_at`

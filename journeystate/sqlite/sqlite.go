@@ -39,12 +39,14 @@ const (
 )
 
 // Store is journeystate.Store on one SQLite database file. It is safe for concurrent use: writes go through one
-// connection, one transaction at a time (SQLite has one writer); reads use a pool of read-only connections and see
-// the last committed state (WAL).
+// connection, where one writer goroutine commits the writes that queue up meanwhile together (group commit; each
+// method is still its own all-or-nothing unit); reads use a pool of read-only connections and see the last committed
+// state (WAL).
 type Store struct {
-	write *sql.DB // one connection; every transaction BEGIN IMMEDIATE
-	read  *sql.DB // query-only connections
-	now   func() time.Time
+	write  *sql.DB // one connection: after Open only writer writes on it; every transaction BEGIN IMMEDIATE
+	read   *sql.DB // query-only connections
+	writer *writer
+	now    func() time.Time
 }
 
 // Option configures a Store.
@@ -74,8 +76,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		o(s)
 	}
 	// Synchronous FULL: a commit is on disk before it returns, so an acknowledged message survives a power loss,
-	// not only a crash of the process (WAL with NORMAL may lose the last commits).
-	s.write, err = sql.Open("sqlite3", dsn(path, "_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"))
+	// not only a crash of the process (WAL with NORMAL may lose the last commits). The statement cache keeps the
+	// writer's few statements prepared: the one writer goroutine is the store's throughput limit, and preparing
+	// every statement again was a good part of its time.
+	s.write, err = sql.Open("sqlite3",
+		dsn(path, "_journal_mode=WAL&_synchronous=FULL&_txlock=immediate&_stmt_cache_size=64"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
@@ -97,6 +102,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
+	s.writer = startWriter(s.write)
 	return s, nil
 }
 
@@ -131,8 +137,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools; it waits for running statements to finish.
+// Close finishes the writes already queued, then closes both pools; it waits for running statements to finish.
+// Writes called after Close fail with ErrClosed. Closing twice returns nil.
 func (s *Store) Close() error {
+	if s.writer != nil {
+		s.writer.close()
+	}
 	var errs []error
 	if s.read != nil {
 		errs = append(errs, s.read.Close())
@@ -141,9 +151,13 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// inWrite runs fn in one write transaction (BEGIN IMMEDIATE) and commits it when fn returns nil.
+// inWrite runs fn in a write transaction and returns nil only once fn's work is committed (durably); when fn fails
+// or panics, nothing of it is kept. fn shares the transaction with other writes (group commit, see writer.go), so
+// it must not commit, roll back or end the transaction itself, nor call inWrite; and it must set its results afresh
+// on every call: in the rare case that the batch's transaction is lost to another request, fn is run again in a new
+// one. It returns ctx.Err() when ctx ends before fn ran, and ErrClosed after Close.
 func (s *Store) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return inTx(ctx, s.write, fn)
+	return s.writer.do(ctx, fn)
 }
 
 // inRead runs fn in one read transaction, so that all its queries see one snapshot.
