@@ -208,6 +208,27 @@ func (e *Engine) Answer(r Receipt) {
 	e.schedule(r.Conversation.ID, false)
 }
 
+// Resume starts a turn, with a whole deadline, for every conversation the bot owns whose newest message is a
+// customer's stored at or after since (at most resumeLimit, the least recent first): messages acknowledged before a
+// crash or a restart and never answered. It returns how many it started. Call it once at start, after the channels
+// are registered.
+func (e *Engine) Resume(ctx context.Context, since time.Time) (int, error) {
+	convs, err := e.cfg.Store.UnansweredConversations(ctx, since, resumeLimit)
+	if err != nil {
+		return 0, fmt.Errorf("find unanswered conversations: %w", err)
+	}
+	for _, c := range convs {
+		e.schedule(c.ID, true)
+	}
+	if len(convs) == resumeLimit {
+		e.log.Warn("resume: more unanswered conversations than are resumed at once", "resumed", resumeLimit)
+	}
+	return len(convs), nil
+}
+
+// resumeLimit bounds the turns Resume starts; each waits for a model slot like any other turn.
+const resumeLimit = 1000
+
 // schedule starts a turn for the conversation, or marks one as pending when a turn is running.
 func (e *Engine) schedule(convID string, fresh bool) {
 	if convID == "" {

@@ -420,6 +420,30 @@ func TestReceiveAfterShutdownStoresNothing(t *testing.T) {
 	}
 }
 
+func TestResumeAnswersWhatWasLeftUnanswered(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	ctx := context.Background()
+	// Stored and acknowledged, but the server stopped before the turn: Answer is never called.
+	left, err := f.engine.Receive(ctx, inbound("v_visitor19", "m1", "How long does shipping take?"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := f.say(t, inbound("v_visitor20", "m1", "What is your return policy?"))
+	f.ch.next(t)
+
+	n, err := f.engine.Resume(ctx, time.Now().Add(-time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("Resume() = %d, %v; want 1 conversation", n, err)
+	}
+	if reply := f.ch.next(t); reply.Meta.ReplyTo != left.Message.ID {
+		t.Errorf("resumed reply answers %s, want %s", reply.Meta.ReplyTo, left.Message.ID)
+	}
+	f.ch.none(t, 300*time.Millisecond)
+	if n, _ := f.engine.Resume(ctx, time.Now().Add(-time.Hour)); n != 0 {
+		t.Errorf("second Resume() started %d turns, want 0 (conversation %s was answered)", n, answered.Conversation.ID)
+	}
+}
+
 func TestHistory(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	conv, msgs, err := f.engine.History(context.Background(), journeystate.ChannelWeb, "v_nobody", "v_nobody", 0, 50)

@@ -1,6 +1,9 @@
 package journeystate
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store keeps journeybot's state. Every method is one transaction and is safe for concurrent use. Methods return
 // ErrNotFound when a row asked for by id does not exist and ErrConflict when a write would break a uniqueness or
@@ -23,6 +26,10 @@ type Store interface {
 	LatestConversation(ctx context.Context, customerID, channel, threadID string) (Conversation, error)
 	// Conversation returns one conversation, or ErrNotFound.
 	Conversation(ctx context.Context, id string) (Conversation, error)
+	// UnansweredConversations returns up to limit conversations the bot owns whose newest message is the
+	// customer's and was stored at or after since, least recently updated first: messages that were acknowledged but
+	// never answered because the server stopped in between. limit 0 means a store default (100).
+	UnansweredConversations(ctx context.Context, since time.Time, limit int) ([]Conversation, error)
 	// SetOwner moves a conversation to a new owner and records an "owner_changed" event with the change's actor and
 	// cause. ErrNotFound when the conversation does not exist.
 	SetOwner(ctx context.Context, conversationID string, change OwnerChange) (Conversation, error)

@@ -132,8 +132,20 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.ln) }()
 	m.ready.Store(true)
+
+	// Answer what was acknowledged before a crash or restart and never answered. Older messages are left: an
+	// answer hours late is more confusing than none, and an agent sees them in the transcript.
+	n, err := m.Engine.Resume(ctx, time.Now().Add(-resumeWindow))
+	if err != nil {
+		m.Logger.Error("resume unanswered conversations", "err", err)
+	} else if n > 0 {
+		m.Logger.Info("answering messages left unanswered by the last run", "conversations", n)
+	}
 	return nil
 }
+
+// resumeWindow is how far back Open looks for messages that were acknowledged but never answered.
+const resumeWindow = time.Hour
 
 // Addr returns the address the server listens on (useful when Config.Server.Addr has port 0).
 func (m *Main) Addr() string { return m.ln.Addr().String() }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/journeybot/journeybot/journeystate"
 )
@@ -221,4 +223,47 @@ func scanConversation(row scanner) (journeystate.Conversation, error) {
 		return journeystate.Conversation{}, err
 	}
 	return c, nil
+}
+
+// UnansweredConversations returns the bot's conversations whose newest message is an unanswered customer message
+// stored at or after since; see journeystate.Store.
+func (s *Store) UnansweredConversations(ctx context.Context, since time.Time, limit int) ([]journeystate.Conversation, error) {
+	limit, err := clampLimit(limit, DefaultLimit, MaxLimit)
+	if err != nil {
+		return nil, fmt.Errorf("unanswered conversations: %w", err)
+	}
+	var out []journeystate.Conversation
+	err = s.inRead(ctx, func(tx *sql.Tx) error {
+		// The conversations_owner_updated index finds the bot's recently updated conversations; the newest message
+		// is the one at last_seq (the unique (conversation_id, seq) index).
+		rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("c.", conversationColumns)+`
+			FROM conversations c JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+			WHERE c.owner = 'bot' AND c.updated_at >= ? AND m.author = 'customer'
+			ORDER BY c.updated_at, c.id LIMIT ?`, formatTime(since), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanConversation(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("unanswered conversations: %w", err)
+	}
+	return out, nil
+}
+
+// prefixed qualifies every column of a comma-separated list with prefix.
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ", ")
+	for i, p := range parts {
+		parts[i] = prefix + p
+	}
+	return strings.Join(parts, ", ")
 }

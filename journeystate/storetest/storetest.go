@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) journeystate.Store, opts ...Optio
 		{"OpenConversation", testOpenConversation},
 		{"OpenConversationConcurrent", testOpenConversationConcurrent},
 		{"LatestConversation", testLatestConversation},
+		{"UnansweredConversations", testUnansweredConversations},
 		{"SetOwner", testSetOwner},
 		{"SetOwnerBadInput", testSetOwnerBadInput},
 		{"AppendMessage", testAppendMessage},
