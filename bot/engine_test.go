@@ -570,3 +570,29 @@ func TestToolCallsPerStepAreBounded(t *testing.T) {
 		t.Errorf("got %d refused tool results, want 2", refused)
 	}
 }
+
+func TestManyMessagesDuringATurnAreAllAnswered(t *testing.T) {
+	// More messages arrive during one turn than the first read of the conversation holds.
+	f := newFixture(t, &llmtest.Options{Latency: 500 * time.Millisecond}, nil)
+	f.say(t, inbound("v_visitor21", "m0", "Hi"))
+	time.Sleep(100 * time.Millisecond) // the first turn is running
+	var last bot.Receipt
+	for i := 1; i <= 25; i++ {
+		last = f.say(t, inbound("v_visitor21", fmt.Sprintf("m%d", i), fmt.Sprintf("Question %d", i)))
+	}
+	for {
+		if reply := f.ch.next(t); reply.Meta.ReplyTo == last.Message.ID {
+			break
+		}
+	}
+	reqs := f.model.Handler.Requests()
+	users := 0
+	for _, m := range reqs[len(reqs)-1].Messages {
+		if m.Role == "user" {
+			users++
+		}
+	}
+	if users < 25 {
+		t.Errorf("the last turn showed the model %d customer messages, want all 25 it answers", users)
+	}
+}

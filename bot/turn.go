@@ -38,9 +38,41 @@ type turnRecord struct {
 	AnsweredIDs []string                `json:"answered,omitempty"`
 }
 
-// unansweredWindow is how many of a conversation's newest messages a turn reads to find the ones no reply has
-// answered yet: independent of how much history the model is shown, and far more than can arrive during one turn.
+// unansweredWindow is how many of a conversation's newest messages a turn reads, at most, to find the ones no reply
+// has answered yet: independent of how much history the model is shown, and far more than can arrive during one
+// turn.
 const unansweredWindow = 200
+
+// recentWindow returns the conversation's newest messages: enough for the model's history and to tell which
+// messages are unanswered. It reads HistoryMessages (at least 20) first, and unansweredWindow only when those do not
+// show where the answered messages end.
+func (e *Engine) recentWindow(ctx context.Context, convID string) ([]journeystate.Message, error) {
+	n := max(e.cfg.HistoryMessages, 20)
+	window, err := e.cfg.Store.RecentMessages(ctx, convID, n)
+	if err != nil || len(window) < n || answeredEndShown(window) {
+		return window, err
+	}
+	return e.cfg.Store.RecentMessages(ctx, convID, unansweredWindow)
+}
+
+// answeredEndShown reports whether the window shows the last message a reply answered: a bot reply whose ReplyTo
+// is in the window, or another author's message (which answers everything before it).
+func answeredEndShown(window []journeystate.Message) bool {
+	in := make(map[string]bool, len(window))
+	for _, m := range window {
+		in[m.ID] = true
+		switch m.Author {
+		case journeystate.ActorCustomer:
+		case journeystate.ActorBot:
+			if in[m.Meta.ReplyTo] {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return false
+}
 
 // turn answers the customer messages at the tail of the conversation, if any. fresh gives it a whole deadline from
 // now (a turn resumed after a restart); otherwise its deadline runs from when the oldest unanswered message arrived,
@@ -59,7 +91,7 @@ func (e *Engine) turn(convID string, fresh bool) {
 	if conv.Owner != journeystate.OwnerBot {
 		return
 	}
-	window, err := e.cfg.Store.RecentMessages(lctx, convID, unansweredWindow)
+	window, err := e.recentWindow(lctx, convID)
 	if err != nil {
 		log.Error("turn: load messages", "err", err)
 		return
