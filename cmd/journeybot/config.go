@@ -119,7 +119,7 @@ func DefaultConfig() Config {
 		},
 		Bot: BotConfig{
 			TurnDeadline: 20 * time.Second, MaxToolSteps: 4, HistoryMessages: 20, KnowledgePassages: 3,
-			MaxMessageChars: 4000, MaxConcurrentModelCalls: 64,
+			MaxMessageChars: 4000, MaxConcurrentModelCalls: 1000,
 		},
 		Knowledge: KnowledgeConfig{Dir: "knowledge"},
 		Webchat:   WebchatConfig{AllowedOrigins: []string{}, MaxFrameBytes: 16384, SendQueue: 256},
