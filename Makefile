@@ -5,16 +5,18 @@ BIN     := bin/journeybot
 CONFIG  ?= config.yaml
 ADDR    ?=
 
-.PHONY: run build test test-short vet fmt bench fuzz clean
+.PHONY: run build server test test-short vet fmt bench fuzz clean
 
 ## run: build and run the server on its embedded defaults (http://localhost:8080)
-run: build
+run: server
 	./$(BIN) serve -config $(CONFIG) $(if $(ADDR),-addr $(ADDR))
 
 ## build: build bin/journeybot and bin/journeybot-bench
-build:
-	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/journeybot
+build: server
 	$(GO) build -tags $(TAGS) -o bin/journeybot-bench ./cmd/journeybot-bench
+
+server:
+	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/journeybot
 
 ## test: the whole test suite, with the race detector (browser tests need chromium)
 test:
