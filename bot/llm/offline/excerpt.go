@@ -81,15 +81,22 @@ func lastWord(s string) string {
 	return s[strings.LastIndexAny(s, " (")+1:]
 }
 
-// excerpt picks the part of us that answers terms, in whole sentences and at most limit bytes: it starts at the
-// best sentence (see bestUnit; the first such, or the first sentence when none scores), adds the sentences that
+// excerpt picks the part of us that answers terms, as (*analysis).excerpt does for units that are not analysed yet.
+// The Responder quotes from the analyses it keeps instead.
+func excerpt(us []unit, terms []word, h hint, limit int) string {
+	return analyseUnits(us).excerpt(terms, h, limit)
+}
+
+// excerpt picks the part of a's text that answers terms, in whole sentences and at most limit bytes: it starts at
+// the best sentence (see bestUnit; the first such, or the first sentence when none scores), adds the sentences that
 // follow while they fit, and then those before it. Only a single sentence longer than limit is cut, at a space, and
 // marked with "…".
-func excerpt(us []unit, terms []word, h hint, limit int) string {
+func (a *analysis) excerpt(terms []word, h hint, limit int) string {
+	us := a.units
 	if len(us) == 0 {
 		return ""
 	}
-	first, _ := bestUnit(us, terms, h)
+	first, _ := a.bestUnit(terms, h)
 	if len(us[first].Text) > limit {
 		return cut(us[first].Text, limit)
 	}
@@ -117,29 +124,13 @@ func excerpt(us []unit, terms []word, h hint, limit int) string {
 }
 
 // bestUnit returns the index of the first unit with the highest unitScore, and that score.
-func bestUnit(us []unit, terms []word, h hint) (best, score int) {
-	for i, u := range us {
-		if n := unitScore(u, terms, h); n > score {
+func (a *analysis) bestUnit(terms []word, h hint) (best, score int) {
+	for i, s := range a.sentences {
+		if n := s.unitScore(terms, h); n > score {
 			best, score = i, n
 		}
 	}
 	return best, score
-}
-
-// unitScore is two points for each term u contains, and one more when it states the kind of fact the question
-// asks for (see hint).
-func unitScore(u unit, terms []word, h hint) int {
-	set := newStemSet(u.Text)
-	n := 0
-	for _, t := range terms {
-		if set.has(t.Stem) {
-			n += 2
-		}
-	}
-	if h.satisfiedBy(u.Text) {
-		n++
-	}
-	return n
 }
 
 // cut shortens s to at most limit bytes at a space, ending it with "…".

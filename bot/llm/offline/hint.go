@@ -51,3 +51,24 @@ func (h hint) satisfiedBy(text string) bool {
 	}
 	return false
 }
+
+// facts is the set of hints a text satisfies (see satisfiedBy), bit 1<<h for hint h: worked out once per sentence
+// of a passage, so that judging a question runs no regular expression over the passage.
+type facts uint8
+
+// factsOf returns the hints text satisfies.
+func factsOf(text string) facts {
+	var f facts
+	if !strings.ContainsAny(text, "0123456789") {
+		return f // every fact a hint asks for has a digit (\d is ASCII): most sentences need no regular expression
+	}
+	for _, h := range []hint{hintTime, hintPrice, hintSteps} {
+		if h.satisfiedBy(text) {
+			f |= 1 << h
+		}
+	}
+	return f
+}
+
+// satisfy reports whether the text f was read from satisfies h; never for hintNone.
+func (f facts) satisfy(h hint) bool { return h != hintNone && f&(1<<h) != 0 }

@@ -44,10 +44,13 @@ type Options struct {
 	Topics []string
 }
 
-// Responder answers from the knowledge base. It is safe for concurrent use if its Searcher is.
+// Responder answers from the knowledge base. It is safe for concurrent use if its Searcher is. It remembers what it
+// worked out about the last few thousand passages the search returned (their sentences and stems), never more.
 type Responder struct {
 	search Searcher
 	opts   Options
+	// analyses keeps the passages the search returns taken apart, for the next question that finds them.
+	analyses *analyses
 }
 
 var _ llm.Model = (*Responder)(nil)
@@ -55,7 +58,7 @@ var _ llm.Model = (*Responder)(nil)
 // New returns a Responder that searches with search.
 func New(search Searcher, opts Options) *Responder {
 	opts.Topics = append([]string(nil), opts.Topics...)
-	return &Responder{search: search, opts: opts}
+	return &Responder{search: search, opts: opts, analyses: newAnalyses(cachedPassages)}
 }
 
 // Name returns "offline".
@@ -107,13 +110,13 @@ func (r *Responder) answer(ctx context.Context, text string) (llm.Response, erro
 		}
 		return llm.Response{}, fmt.Errorf("offline: search knowledge: %w: %w", llm.ErrUnavailable, err)
 	}
-	best, ok := choose(q, found)
+	best, ok := choose(q, found, r.analyses.get)
 	if !ok {
 		return llm.Response{Content: r.unknownReply()}, nil
 	}
 	p := best.Passage
 	return llm.Response{
-		Content:   r.answerReply(p, excerpt(best.Units, untitled(p, q.Terms), q.Hint, MaxExcerpt)),
+		Content:   r.answerReply(p, best.Analysis.excerpt(untitled(best.Analysis, q.Terms), q.Hint, MaxExcerpt)),
 		Citations: []journeystate.Citation{{Title: p.Title, Source: p.Source, URL: p.URL}},
 	}, nil
 }

@@ -5,7 +5,8 @@ import "github.com/journeybot/journeybot/journeystate"
 // candidate is a search result judged against a question.
 type candidate struct {
 	Passage journeystate.Passage
-	Units   []unit
+	// Analysis is the passage taken apart.
+	Analysis *analysis
 	// Matched is how many of the question's content words occur in the passage's title, heading or text.
 	Matched int
 	// InSection is how many of them occur in the page title or the section heading: a section named after the
@@ -23,40 +24,37 @@ type candidate struct {
 // choose returns the search result that best answers q, and false when none contains enough of q's content words
 // (see needed) to be an answer rather than a passage that shares a word with the question by chance. The results
 // are ranked by Matched + InSection, then InTitle, then Closest, then page introductions first when the title holds
-// every matched word, then Total, then the search's order.
-func choose(q question, found []journeystate.Passage) (candidate, bool) {
+// every matched word, then Total, then the search's order. It takes the passages apart with analysed.
+func choose(q question, found []journeystate.Passage, analysed func(journeystate.Passage) *analysis) (candidate, bool) {
 	var best candidate
 	for i, p := range found {
-		c := judge(q, p)
+		c := judge(q, p, analysed(p))
 		if i == 0 || c.better(best) {
 			best = c
 		}
 	}
-	if len(found) == 0 || best.Matched == 0 || best.Matched < needed(len(q.Terms)) || len(best.Units) == 0 {
+	if len(found) == 0 || best.Matched == 0 || best.Matched < needed(len(q.Terms)) || len(best.Analysis.units) == 0 {
 		return candidate{}, false
 	}
 	return best, true
 }
 
-// judge counts how well p answers q.
-func judge(q question, p journeystate.Passage) candidate {
-	c := candidate{Passage: p, Units: units(p.Text)}
-	all := newStemSet(p.Title, p.Heading, p.Text)
-	section := newStemSet(p.Title, p.Heading)
-	title := newStemSet(p.Title)
+// judge counts how well p, taken apart in a, answers q.
+func judge(q question, p journeystate.Passage, a *analysis) candidate {
+	c := candidate{Passage: p, Analysis: a}
 	for _, t := range q.Terms {
-		if all.has(t.Stem) {
+		if a.all.has(t.Stem) {
 			c.Matched++
 		}
-		if section.has(t.Stem) {
+		if a.section.has(t.Stem) {
 			c.InSection++
 		}
-		if title.has(t.Stem) {
+		if a.title.has(t.Stem) {
 			c.InTitle++
 		}
 	}
-	for _, u := range c.Units {
-		n := unitScore(u, q.Terms, q.Hint)
+	for _, s := range a.sentences {
+		n := s.unitScore(q.Terms, q.Hint)
 		c.Total += n
 		c.Closest = max(c.Closest, n)
 	}
@@ -86,12 +84,12 @@ func (c candidate) intro() bool {
 	return c.Passage.Heading == "" || c.Passage.Heading == c.Passage.Title
 }
 
-// untitled returns the terms that do not occur in p's title or heading: those the quoted sentences must supply.
-func untitled(p journeystate.Passage, terms []word) []word {
-	section := newStemSet(p.Title, p.Heading)
+// untitled returns the terms that do not occur in the title or heading of the passage a is: those the quoted
+// sentences must supply.
+func untitled(a *analysis, terms []word) []word {
 	var out []word
 	for _, t := range terms {
-		if !section.has(t.Stem) {
+		if !a.section.has(t.Stem) {
 			out = append(out, t)
 		}
 	}

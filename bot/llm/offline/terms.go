@@ -1,8 +1,10 @@
 package offline
 
 import (
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // maxQueryTerms bounds the work per question: a pasted essay is searched by its first content words only.
@@ -14,30 +16,77 @@ type word struct {
 	Stem string
 }
 
-// words splits text into lowercase words at every character that is not a letter or a digit. A hyphenated or
-// apostrophised compound ("Wi-Fi", "e-mail") also yields its parts joined ("wifi"), so that either spelling matches.
+// words splits text into lowercase words at every character that is not a letter or a digit. A compound glued by
+// hyphens only, of two or three parts ("Wi-Fi", "e-mail"), also yields its parts joined ("wifi"), so that either
+// spelling matches; "hello,world" and "don't" do not.
+//
+// It is one pass that lowercases rune by rune, as strings.ToLower would, and copies a word only when lowercasing
+// changes it: the same words as strings.FieldsFunc(field, notWordRune) for each of
+// strings.Fields(strings.ToLower(text)), without allocating the lowered text and the fields.
 func words(text string) []word {
-	var out []word
-	for _, field := range strings.Fields(strings.ToLower(text)) {
-		parts := strings.FieldsFunc(field, notWordRune)
-		for _, p := range parts {
-			out = append(out, word{Text: p, Stem: stem(p)})
-		}
-		if len(parts) > 1 && len(parts) <= 3 && isCompound(field) {
-			joined := strings.Join(parts, "")
+	var (
+		out   []word
+		parts int  // words of the current field (a run of non-space), not counting a joined compound
+		start = -1 // where the current word began, or -1 between words
+		// Whether the separators since the field's last word hold a hyphen, or another character; and the same of
+		// the separators between its words so far. A leading or trailing run of separators is not between words.
+		gapHyphen, gapOther, hyphen, other bool
+	)
+	endField := func() {
+		if parts > 1 && parts <= 3 && hyphen && !other {
+			joined := ""
+			for _, w := range out[len(out)-parts:] {
+				joined += w.Text
+			}
 			out = append(out, word{Text: joined, Stem: stem(joined)})
 		}
+		parts, gapHyphen, gapOther, hyphen, other = 0, false, false, false, false
+	}
+	for i := 0; i <= len(text); {
+		var r rune = ' ' // past the end: a space ends the last word and field
+		size := 1
+		if i < len(text) {
+			r, size = utf8.DecodeRuneInString(text[i:])
+			r = unicode.ToLower(r)
+		}
+		if !notWordRune(r) {
+			if start < 0 {
+				start = i
+				if parts > 0 {
+					hyphen, other = hyphen || gapHyphen, other || gapOther
+				}
+				gapHyphen, gapOther = false, false
+			}
+			i += size
+			continue
+		}
+		if start >= 0 {
+			w := lower(text[start:i])
+			out = append(out, word{Text: w, Stem: stem(w)})
+			parts++
+			start = -1
+		}
+		switch {
+		case unicode.IsSpace(r):
+			endField()
+		case r == '-':
+			gapHyphen = true
+		default:
+			gapOther = true
+		}
+		i += size
 	}
 	return out
 }
 
-// isCompound reports whether field is parts glued by hyphens only ("wi-fi", "two-factor"), not a sentence fragment
-// such as "hello,world".
-func isCompound(field string) bool {
-	field = strings.TrimFunc(field, notWordRune)
-	return strings.Contains(field, "-") && !strings.ContainsFunc(field, func(r rune) bool {
-		return r != '-' && notWordRune(r)
-	})
+// lower returns s lowercased rune by rune (s is valid UTF-8), s itself when that changes nothing.
+func lower(s string) string {
+	for _, r := range s {
+		if unicode.ToLower(r) != r {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
@@ -110,26 +159,40 @@ func termsMatch(a, b string) bool {
 	return len(a) >= 4 && len(b)-len(a) <= 3 && strings.HasPrefix(b, a)
 }
 
-// stemSet is the stems of a text, for repeated lookups.
-type stemSet map[string]bool
+// stemSet is the distinct stems of a text, sorted, for repeated lookups. It is never modified once made.
+type stemSet []string
 
 func newStemSet(texts ...string) stemSet {
-	s := make(stemSet)
+	var s stemSet
 	for _, t := range texts {
 		for _, w := range words(t) {
-			s[w.Stem] = true
+			s = append(s, w.Stem)
 		}
 	}
-	return s
+	slices.Sort(s)
+	return slices.Clip(slices.Compact(s))
 }
 
-// has reports whether any stem in the set matches term.
+// has reports whether any stem in the set matches term (see termsMatch): term itself, a stem that term starts with
+// and that is at most three bytes shorter, or one that starts with term and is at most three bytes longer.
 func (s stemSet) has(term string) bool {
-	if s[term] {
+	i, found := slices.BinarySearch(s, term)
+	if found {
 		return true
 	}
-	for k := range s {
-		if termsMatch(term, k) {
+	if len(term) >= 4 {
+		// The stems that start with term sort right after it.
+		for _, k := range s[i:] {
+			if !strings.HasPrefix(k, term) {
+				break
+			}
+			if len(k)-len(term) <= 3 {
+				return true
+			}
+		}
+	}
+	for n := len(term) - 1; n >= 4 && n >= len(term)-3; n-- {
+		if _, found := slices.BinarySearch(s, term[:n]); found {
 			return true
 		}
 	}
