@@ -8,24 +8,27 @@ import (
 )
 
 // client is one open socket. Its reader runs on the HTTP handler's goroutine (read.go); its writer goroutine is the
-// only one that writes data frames. Publishers only ever put encoded frames on the bounded send queue.
+// only one that writes data frames. Publishers only ever put encoded frames on the bounded send queue (queue.go).
 type client struct {
 	hub  *Hub
 	conn *websocket.Conn
-	send chan []byte   // encoded frames waiting for the writer; bounded by Options.SendQueue and SendQueueBytes
+	wake chan struct{} // holds a token when frames were queued since the writer last looked
 	done chan struct{} // closed by stop: the writer says goodbye and closes the connection
 
-	mu        sync.Mutex
-	ready     bool     // welcome has been queued: frames go straight to send
-	held      [][]byte // frames published between registration and welcome, sent right after it
+	mu    sync.Mutex
+	ready bool       // welcome has been queued: frames go straight to the queue
+	held  []outFrame // frames published between registration and welcome, sent right after it
+	// queue[head:] are the frames waiting for the writer, oldest first: at most Options.SendQueue.
+	queue     []outFrame
+	head      int
 	stopped   bool
 	closeCode int
 	closeText string
-	// queuedBytes is the size of the frames held or on send and not yet written: at most Options.SendQueueBytes.
+	// queuedBytes is the size of the frames held or queued and not yet written: at most Options.SendQueueBytes.
 	queuedBytes int
-	// queued counts the frames ever put on send, written those the writer has finished with; welcomeAt is the
-	// value of queued just after the newest welcome was put on send, so that welcome is still waiting while
-	// written < welcomeAt.
+	// queued counts the frames ever put on the queue (a merged delta is not a new frame), written those the writer
+	// has finished with; welcomeAt is the value of queued just after the newest welcome was queued, so that welcome
+	// is still waiting while written < welcomeAt.
 	queued, written, welcomeAt uint64
 
 	// visitorID is set by the reader goroutine on the first successful hello and read only by it.
@@ -36,119 +39,9 @@ func newClient(h *Hub, conn *websocket.Conn) *client {
 	return &client{
 		hub:  h,
 		conn: conn,
-		send: make(chan []byte, h.opts.SendQueue),
+		wake: make(chan struct{}, 1),
 		done: make(chan struct{}),
 	}
-}
-
-// enqueue puts a frame on the socket's queue without ever blocking. Frames published before the socket's welcome
-// are held and follow the welcome, so that a client always sees welcome first. A full queue or hold (in frames or in
-// bytes) means the client does not keep up: it is dropped, and it will resume from the store when it reconnects.
-// enqueue reports whether the frame was queued.
-func (c *client) enqueue(frame []byte) bool {
-	c.mu.Lock()
-	ok := c.queueLocked(frame)
-	c.mu.Unlock()
-	if !ok {
-		c.drop()
-	}
-	return ok
-}
-
-// welcome queues the welcome frame ahead of the frames held since registration and opens the queue. It reports
-// whether all were queued.
-func (c *client) welcome(frame []byte) bool {
-	c.mu.Lock()
-	var ok bool
-	if c.ready {
-		ok = c.pushLocked(frame)
-	} else {
-		c.ready = true
-		held := c.held
-		c.held = nil
-		for _, f := range held {
-			c.queuedBytes -= len(f) // counted again as each is pushed
-		}
-		ok = c.pushLocked(frame)
-		for i := 0; ok && i < len(held); i++ {
-			ok = c.pushLocked(held[i])
-		}
-	}
-	if ok {
-		c.welcomeAt = c.queued
-	}
-	c.mu.Unlock()
-	if !ok {
-		c.drop()
-	}
-	return ok
-}
-
-// welcomePending reports whether a welcome is queued and not yet written.
-func (c *client) welcomePending() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.written < c.welcomeAt
-}
-
-// reply queues a frame that answers the client's own frame (ack, error): it is never held, since the client is
-// waiting for it. Like enqueue it never blocks and drops a client that does not keep up.
-func (c *client) reply(frame []byte) bool {
-	c.mu.Lock()
-	ok := c.pushLocked(frame)
-	c.mu.Unlock()
-	if !ok {
-		c.drop()
-	}
-	return ok
-}
-
-// unhold forgets the frames held for a welcome that will not come (the hello failed).
-func (c *client) unhold() {
-	c.mu.Lock()
-	for _, f := range c.held {
-		c.queuedBytes -= len(f)
-	}
-	c.held = nil
-	c.mu.Unlock()
-}
-
-// queueLocked queues or holds one frame; false when the socket is stopped or its queue is full.
-func (c *client) queueLocked(frame []byte) bool {
-	if !c.ready {
-		if c.stopped || len(c.held) >= cap(c.send) || c.queuedBytes+len(frame) > c.hub.opts.SendQueueBytes {
-			return false
-		}
-		c.held = append(c.held, frame)
-		c.queuedBytes += len(frame)
-		return true
-	}
-	return c.pushLocked(frame)
-}
-
-// pushLocked puts one frame on send; false when the socket is stopped or the frame would pass the queue's bound in
-// frames or in bytes. The send never blocks, so holding c.mu across it is safe; it keeps the welcome ahead of frames
-// published concurrently.
-func (c *client) pushLocked(frame []byte) bool {
-	if c.stopped || c.queuedBytes+len(frame) > c.hub.opts.SendQueueBytes {
-		return false
-	}
-	select {
-	case c.send <- frame:
-		c.queuedBytes += len(frame)
-		c.queued++
-		return true
-	default:
-		return false
-	}
-}
-
-// wrote accounts for a frame the writer took from send and has written (or failed to write).
-func (c *client) wrote(frame []byte) {
-	c.mu.Lock()
-	c.queuedBytes -= len(frame)
-	c.written++
-	c.mu.Unlock()
 }
 
 // drop closes a socket that does not keep up. The connection is closed at once rather than after a close frame: the
@@ -178,6 +71,9 @@ func (c *client) stop(code int, text string) bool {
 	return true
 }
 
+// maxBatch is the most frames the writer writes in a row before it looks at its ping ticker and at stop again.
+const maxBatch = 64
+
 // writeLoop writes queued frames and pings until stop; then it writes the close frame and closes the connection.
 func (c *client) writeLoop() {
 	ping := time.NewTicker(pingPeriod)
@@ -187,11 +83,8 @@ func (c *client) writeLoop() {
 	}()
 	for {
 		select {
-		case frame := <-c.send:
-			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			err := c.conn.WriteMessage(websocket.TextMessage, frame)
-			c.wrote(frame)
-			if err != nil {
+		case <-c.wake:
+			if err := c.writeQueued(maxBatch); err != nil {
 				c.stop(websocket.CloseAbnormalClosure, "")
 				return
 			}
@@ -206,7 +99,8 @@ func (c *client) writeLoop() {
 			code, text := c.closeCode, c.closeText
 			c.mu.Unlock()
 			if code == websocket.CloseGoingAway {
-				c.flush() // a graceful shutdown still sends what was queued, such as a reply just stored
+				// A graceful shutdown still sends what was queued, such as a reply just stored; the queue is bounded.
+				c.writeQueued(-1)
 			}
 			if code != websocket.CloseAbnormalClosure {
 				msg := websocket.FormatCloseMessage(code, text)
@@ -217,19 +111,25 @@ func (c *client) writeLoop() {
 	}
 }
 
-// flush writes the frames already queued, without waiting for more; it stops at the first failed write.
-func (c *client) flush() {
-	for {
-		select {
-		case frame := <-c.send:
-			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			err := c.conn.WriteMessage(websocket.TextMessage, frame)
-			c.wrote(frame)
-			if err != nil {
-				return
-			}
-		default:
-			return
+// writeQueued writes queued frames, oldest first, until none is left or it has written limit of them (no limit
+// when negative); it stops at the first failed write and returns its error. When it stops at the limit it wakes the
+// writer again, so that a busy socket still gets its pings.
+func (c *client) writeQueued(limit int) error {
+	for n := 0; limit < 0 || n < limit; n++ {
+		f, ok := c.next()
+		if !ok {
+			return nil
+		}
+		c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+		err := c.conn.WriteMessage(websocket.TextMessage, f.data)
+		c.wrote(f)
+		if err != nil {
+			return err
 		}
 	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return nil
 }

@@ -16,8 +16,16 @@ import (
 )
 
 // writerlessClient returns an open socket of h whose writer does not run, so that what the hub queues stays on
-// c.send until the test takes it: the test plays the writer with take and c.wrote.
+// its queue until the test takes it: the test plays the writer with take and c.wrote.
 func writerlessClient(t *testing.T, h *Hub) *client {
+	t.Helper()
+	c, _ := pausedClient(t, h)
+	return c
+}
+
+// pausedClient returns an open socket of h whose writer does not run until the test starts it (go c.writeLoop()),
+// and the peer's end of its connection.
+func pausedClient(t *testing.T, h *Hub) (*client, *websocket.Conn) {
 	t.Helper()
 	conns := make(chan *websocket.Conn, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -30,7 +38,7 @@ func writerlessClient(t *testing.T, h *Hub) *client {
 		conns <- conn // hijacked: it outlives this handler
 	}))
 	t.Cleanup(srv.Close)
-	dial(t, srv)
+	peer := dial(t, srv)
 	conn, ok := <-conns
 	if !ok {
 		t.FailNow()
@@ -40,19 +48,17 @@ func writerlessClient(t *testing.T, h *Hub) *client {
 	h.mu.Lock()
 	h.clients[c] = struct{}{}
 	h.mu.Unlock()
-	return c
+	return c, peer
 }
 
 // take returns the next frame queued on c without writing it, failing the test when there is none.
-func take(t *testing.T, c *client) []byte {
+func take(t *testing.T, c *client) outFrame {
 	t.Helper()
-	select {
-	case f := <-c.send:
-		return f
-	default:
+	f, ok := c.next()
+	if !ok {
 		t.Fatal("nothing queued")
-		return nil
 	}
+	return f
 }
 
 func decode(t *testing.T, data []byte) frame {
@@ -77,11 +83,11 @@ func TestHelloWhileWelcomeQueued(t *testing.T) {
 
 	c.handle(helloFrame)
 	welcome := take(t, c)
-	if f := decode(t, welcome); f.Type != typeWelcome {
-		t.Fatalf("first hello answered with %s, want a welcome", welcome)
+	if f := decode(t, welcome.data); f.Type != typeWelcome {
+		t.Fatalf("first hello answered with %s, want a welcome", welcome.data)
 	}
 	c.handle(helloFrame) // the welcome is taken but not yet written: the client has not read it
-	if f := decode(t, take(t, c)); f.Type != typeError || f.Code != codeBadRequest || f.ID != "" ||
+	if f := decode(t, take(t, c).data); f.Type != typeError || f.Code != codeBadRequest || f.ID != "" ||
 		!strings.Contains(f.errorText(t), "welcome") {
 		t.Errorf("hello while the welcome waits: got %+v, want bad_request saying to wait for the welcome", f)
 	}
@@ -91,7 +97,7 @@ func TestHelloWhileWelcomeQueued(t *testing.T) {
 
 	c.wrote(welcome)
 	c.handle(helloFrame)
-	if f := decode(t, take(t, c)); f.Type != typeWelcome {
+	if f := decode(t, take(t, c).data); f.Type != typeWelcome {
 		t.Errorf("hello after the welcome was written: got %+v, want a welcome", f)
 	}
 	if n := histories.Load(); n != 2 {
@@ -107,11 +113,11 @@ func TestSendQueueBytes(t *testing.T) {
 		c := writerlessClient(t, h)
 		c.handle([]byte(`{"type":"hello","visitor_id":"` + visitorA + `"}`))
 		welcome := take(t, c)
-		if !c.enqueue(bytes.Repeat([]byte("a"), limit-len(welcome))) {
+		if !c.enqueue(plainFrame(bytes.Repeat([]byte("a"), limit-len(welcome.data)))) {
 			t.Fatal("a frame that fills the queue exactly was refused")
 		}
 		c.wrote(welcome)
-		if !c.enqueue(bytes.Repeat([]byte("b"), len(welcome))) {
+		if !c.enqueue(plainFrame(bytes.Repeat([]byte("b"), len(welcome.data)))) {
 			t.Fatal("a frame that fits in the bytes written since was refused")
 		}
 		h.Typing(conv, true) // a few bytes too many; 2 frames of 256 in the queue
@@ -125,7 +131,7 @@ func TestSendQueueBytes(t *testing.T) {
 		if !h.register(c, visitorA) { // joined, history not yet read: frames are held
 			t.Fatal("register failed")
 		}
-		if !c.enqueue(bytes.Repeat([]byte("a"), limit)) {
+		if !c.enqueue(plainFrame(bytes.Repeat([]byte("a"), limit))) {
 			t.Fatal("a frame that fills the hold exactly was refused")
 		}
 		h.Typing(conv, true)

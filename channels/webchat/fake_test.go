@@ -91,7 +91,7 @@ func (e *fakeEngine) History(ctx context.Context, channel, userID, threadID stri
 }
 
 // testServer serves a Hub over a loopback httptest server; the hub is shut down when the test ends.
-func testServer(t *testing.T, eng Engine, opts Options) (*Hub, *httptest.Server) {
+func testServer(t testing.TB, eng Engine, opts Options) (*Hub, *httptest.Server) {
 	t.Helper()
 	h := New(eng, opts)
 	mux := http.NewServeMux()
@@ -113,7 +113,7 @@ func wsURL(srv *httptest.Server) string {
 }
 
 // dial opens a socket to the hub, failing the test when the handshake fails.
-func dial(t *testing.T, srv *httptest.Server) *websocket.Conn {
+func dial(t testing.TB, srv *httptest.Server) *websocket.Conn {
 	t.Helper()
 	conn, resp, err := websocket.DefaultDialer.Dial(wsURL(srv), nil)
 	if err != nil {
@@ -160,7 +160,7 @@ func (f frame) errorText(t *testing.T) string {
 }
 
 // read returns the next frame, failing the test if none comes within a few seconds.
-func read(t *testing.T, conn *websocket.Conn) frame {
+func read(t testing.TB, conn *websocket.Conn) frame {
 	t.Helper()
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	kind, data, err := conn.ReadMessage()
@@ -178,7 +178,7 @@ func read(t *testing.T, conn *websocket.Conn) frame {
 }
 
 // expect reads the next frame and checks its type.
-func expect(t *testing.T, conn *websocket.Conn, typ string) frame {
+func expect(t testing.TB, conn *websocket.Conn, typ string) frame {
 	t.Helper()
 	f := read(t, conn)
 	if f.Type != typ {
@@ -187,7 +187,7 @@ func expect(t *testing.T, conn *websocket.Conn, typ string) frame {
 	return f
 }
 
-func send(t *testing.T, conn *websocket.Conn, v any) {
+func send(t testing.TB, conn *websocket.Conn, v any) {
 	t.Helper()
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -196,7 +196,7 @@ func send(t *testing.T, conn *websocket.Conn, v any) {
 	sendRaw(t, conn, websocket.TextMessage, data)
 }
 
-func sendRaw(t *testing.T, conn *websocket.Conn, kind int, data []byte) {
+func sendRaw(t testing.TB, conn *websocket.Conn, kind int, data []byte) {
 	t.Helper()
 	conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	if err := conn.WriteMessage(kind, data); err != nil {
@@ -205,7 +205,7 @@ func sendRaw(t *testing.T, conn *websocket.Conn, kind int, data []byte) {
 }
 
 // hello says hello as visitor vid and returns the welcome.
-func hello(t *testing.T, conn *websocket.Conn, vid string, lastSeq int64) frame {
+func hello(t testing.TB, conn *websocket.Conn, vid string, lastSeq int64) frame {
 	t.Helper()
 	send(t, conn, map[string]any{"type": "hello", "visitor_id": vid, "last_seq": lastSeq})
 	return expect(t, conn, typeWelcome)

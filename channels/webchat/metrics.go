@@ -13,6 +13,9 @@ type metrics struct {
 	connections prometheus.Gauge
 	frames      *prometheus.CounterVec // direction (in, out) × type
 	dropped     *prometheus.CounterVec // reason (slow)
+	// deltasMerged counts deltas appended to the delta queued before them: frames_total{direction="out"} less
+	// this is the number of frames written.
+	deltasMerged prometheus.Counter
 }
 
 // newMetrics makes the collectors and registers them with reg when it is not nil. A collector that reg already has
@@ -26,12 +29,18 @@ func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
 		}),
 		frames: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "journeybot_webchat_frames_total",
-			Help: "Web chat frames by direction (in, out) and frame type (invalid: an incoming frame that was refused).",
+			Help: "Web chat frames by direction (in, out) and frame type (invalid: an incoming frame that was refused). " +
+				"Outgoing deltas merged on a socket's queue are counted here and in journeybot_webchat_deltas_merged_total.",
 		}, []string{"direction", "type"}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "journeybot_webchat_dropped_connections_total",
 			Help: "Web chat connections the server closed, by reason (slow: the send queue was full).",
 		}, []string{"reason"}),
+		deltasMerged: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "journeybot_webchat_deltas_merged_total",
+			Help: "Outgoing delta frames appended to the delta of the same reply queued before them, because the " +
+				"socket's writer was behind: they cost no frame and no write of their own.",
+		}),
 	}
 	if reg == nil {
 		return m
@@ -39,6 +48,7 @@ func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
 	m.connections = register(reg, log, m.connections)
 	m.frames = register(reg, log, m.frames)
 	m.dropped = register(reg, log, m.dropped)
+	m.deltasMerged = register(reg, log, m.deltasMerged)
 	return m
 }
 

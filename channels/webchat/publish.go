@@ -14,25 +14,26 @@ func (h *Hub) Deliver(_ context.Context, conv journeystate.Conversation, m journ
 	if conv.ThreadID == "" {
 		return fmt.Errorf("deliver message %s: conversation %s has no thread id", m.ID, conv.ID)
 	}
-	h.publish(conv.ThreadID, typeMessage, mustJSON(messageFrame{Type: typeMessage, Message: toWire(m)}), nil)
+	h.publish(conv.ThreadID, typeMessage, plainFrame(mustJSON(messageFrame{Type: typeMessage, Message: toWire(m)})), nil)
 	return nil
 }
 
 // Typing shows (on) or hides that the bot or an agent is writing, on every open socket of the conversation's
 // visitor. It never blocks.
 func (h *Hub) Typing(conv journeystate.Conversation, on bool) {
-	h.publish(conv.ThreadID, typeTyping, mustJSON(typingFrame{Type: typeTyping, On: on}), nil)
+	h.publish(conv.ThreadID, typeTyping, plainFrame(mustJSON(typingFrame{Type: typeTyping, On: on})), nil)
 }
 
 // StreamDelta sends a piece of the reply replyID to every open socket of the conversation's visitor. It never
 // blocks; a socket that misses deltas (dropped, reconnected) still gets the final reply from Deliver or the store.
+// Deltas of one reply still queued for a socket whose writer is behind are sent as one frame (merge.go).
 func (h *Hub) StreamDelta(conv journeystate.Conversation, replyID, text string) {
-	h.publish(conv.ThreadID, typeDelta, mustJSON(deltaFrame{Type: typeDelta, ReplyID: replyID, Text: text}), nil)
+	h.publish(conv.ThreadID, typeDelta, deltaOut(replyID, text), nil)
 }
 
 // publish queues an encoded frame of type typ on every socket of the visitor except skip. The lock is held only
 // to copy the list, so a socket being dropped (which takes the lock) never waits for a publisher or the reverse.
-func (h *Hub) publish(visitorID, typ string, frame []byte, skip *client) {
+func (h *Hub) publish(visitorID, typ string, frame outFrame, skip *client) {
 	if visitorID == "" {
 		return
 	}

@@ -186,7 +186,8 @@ func (c *client) message(f clientFrame) {
 		h.metrics.frameOut(typeAck)
 	}
 	if !receipt.Duplicate {
-		h.publish(vid, typeMessage, mustJSON(messageFrame{Type: typeMessage, Message: toWire(receipt.Message)}), c)
+		echo := mustJSON(messageFrame{Type: typeMessage, Message: toWire(receipt.Message)})
+		h.publish(vid, typeMessage, plainFrame(echo), c)
 	}
 	h.engine.Answer(receipt)
 }

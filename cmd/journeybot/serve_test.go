@@ -242,7 +242,10 @@ func modelConfig(t testing.TB, opts llmtest.Options) (Config, *llmtest.Server) {
 // final message marked "model".
 func TestWebChatModelStreams(t *testing.T) {
 	cfg, fake := modelConfig(t, llmtest.Options{
-		Respond: func(openai.ChatCompletionRequest) llmtest.Reply { return llmtest.Reply{Text: modelAnswer} },
+		// Paced like a real model: chunks that arrive together may reach the client as one merged delta.
+		Respond: func(openai.ChatCompletionRequest) llmtest.Reply {
+			return llmtest.Reply{Text: modelAnswer, ChunkDelay: 5 * time.Millisecond}
+		},
 	})
 	s := startServer(t, cfg)
 	c := dialChat(t, s.URL())
