@@ -35,7 +35,7 @@ fmt:
 
 ## bench: the load generator against a real server and a mock model (see docs/BENCHMARKS.md)
 bench: build
-	./bin/journeybot-bench -journeybot $(BIN)
+	./bin/journeybot-bench -journeybot $(BIN) -idle-conns 10000
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./journeystate/... ./channels/... ./bot/...
 
 ## fuzz: run each fuzz test for a short while
