@@ -71,6 +71,7 @@ type Engine struct {
 	// modelSlots holds a token per model call in flight; nil when MaxConcurrentModelCalls is 0.
 	modelSlots chan struct{}
 	closing    bool
+	receiving  sync.WaitGroup // Receives past their closing check
 	turns      sync.WaitGroup
 	// base is the parent of every turn's context; cancelled only when Shutdown runs out of time.
 	base   context.Context
@@ -130,19 +131,32 @@ func (e *Engine) channel(name string) channels.Channel {
 	return e.channels[name]
 }
 
-// Receive resolves the sender to a customer, finds or opens the conversation and stores the message. When it
-// returns without error the message is committed and the channel may acknowledge it; then it calls Answer.
-// A message whose ClientMsgID was stored before is not stored again: the Receipt says Duplicate. It returns
-// ErrEmptyMessage or ErrTooLong for messages it refuses, ErrShuttingDown once Shutdown has begun, and store errors
+// Receive resolves the sender to a customer, finds or opens the conversation, stores the message and starts the
+// bot's turn for it, which answers through the conversation's channel (a conversation the bot does not own, or a
+// message already answered, gets no answer). When it returns without error the message is committed and the channel
+// may acknowledge it; the turn's first output may reach the channel before that acknowledgement. A message whose
+// ClientMsgID was stored before is not stored again: the Receipt says Duplicate. It returns ErrEmptyMessage or
+// ErrTooLong for messages it refuses, ErrShuttingDown once Shutdown has begun (nothing stored), and store errors
 // wrapped.
 func (e *Engine) Receive(ctx context.Context, in channels.Inbound) (Receipt, error) {
 	e.mu.Lock()
-	closing := e.closing
-	e.mu.Unlock()
-	if closing {
+	if e.closing {
+		e.mu.Unlock()
 		// A message stored now would get no turn: better to have the sender resend it to the next server.
 		return Receipt{}, ErrShuttingDown
 	}
+	// Shutdown waits for Receives that got past this point, and the turns they start.
+	e.receiving.Add(1)
+	e.mu.Unlock()
+	defer e.receiving.Done()
+	r, err := e.receive(ctx, in)
+	if err == nil {
+		e.schedule(r.Conversation.ID, false, true)
+	}
+	return r, err
+}
+
+func (e *Engine) receive(ctx context.Context, in channels.Inbound) (Receipt, error) {
 	text := strings.TrimSpace(in.Text)
 	if text == "" {
 		return Receipt{}, ErrEmptyMessage
@@ -200,14 +214,6 @@ func (e *Engine) Receive(ctx context.Context, in channels.Inbound) (Receipt, err
 	return Receipt{Customer: cust, Conversation: conv, Message: msg, Duplicate: dup}, nil
 }
 
-// Answer starts the bot's turn for a received message and returns at once; the reply goes out through the
-// conversation's channel. A message that is already answered, or a conversation the bot does not own, gets no
-// turn. After Shutdown has begun it does nothing: the message stays stored, and the conversation's next turn
-// answers it together with whatever follows.
-func (e *Engine) Answer(r Receipt) {
-	e.schedule(r.Conversation.ID, false)
-}
-
 // Resume starts a turn, with a whole deadline, for every conversation the bot owns whose newest message is a
 // customer's stored at or after since (at most resumeLimit, the least recent first): messages acknowledged before a
 // crash or a restart and never answered. It returns how many it started. Call it once at start, after the channels
@@ -218,7 +224,7 @@ func (e *Engine) Resume(ctx context.Context, since time.Time) (int, error) {
 		return 0, fmt.Errorf("find unanswered conversations: %w", err)
 	}
 	for _, c := range convs {
-		e.schedule(c.ID, true)
+		e.schedule(c.ID, true, false)
 	}
 	if len(convs) == resumeLimit {
 		e.log.Warn("resume: more unanswered conversations than are resumed at once", "resumed", resumeLimit)
@@ -229,18 +235,20 @@ func (e *Engine) Resume(ctx context.Context, since time.Time) (int, error) {
 // resumeLimit bounds the turns Resume starts; each waits for a model slot like any other turn.
 const resumeLimit = 1000
 
-// schedule starts a turn for the conversation, or marks one as pending when a turn is running.
-func (e *Engine) schedule(convID string, fresh bool) {
+// schedule starts a turn for the conversation, or marks one as pending when a turn is running. Once Shutdown has
+// begun it starts nothing, unless accepted: the message was received before (Shutdown waits for those).
+func (e *Engine) schedule(convID string, fresh, accepted bool) {
 	if convID == "" {
 		return
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closing {
+	if e.closing && !accepted {
 		return
 	}
 	if st, ok := e.convs[convID]; ok {
 		st.pending = true
+		st.fresh = st.fresh || fresh
 		return
 	}
 	e.convs[convID] = &convState{fresh: fresh}
@@ -248,7 +256,8 @@ func (e *Engine) schedule(convID string, fresh bool) {
 	go e.runTurns(convID)
 }
 
-// runTurns runs turns for one conversation until no message is waiting.
+// runTurns runs turns for one conversation until no message is waiting, also while shutting down: the messages
+// were accepted. A turn that failed on the store is tried again after a pause, a few times.
 func (e *Engine) runTurns(convID string) {
 	defer e.turns.Done()
 	for {
@@ -257,9 +266,14 @@ func (e *Engine) runTurns(convID string) {
 		fresh := st.fresh
 		st.fresh = false
 		e.mu.Unlock()
-		e.turn(convID, fresh)
+		for attempt := 0; !e.turn(convID, fresh) && attempt < len(turnRetryWaits); attempt++ {
+			select {
+			case <-time.After(turnRetryWaits[attempt]):
+			case <-e.base.Done():
+			}
+		}
 		e.mu.Lock()
-		if !st.pending || e.closing {
+		if !st.pending {
 			delete(e.convs, convID)
 			e.mu.Unlock()
 			return
@@ -301,14 +315,22 @@ func (e *Engine) History(ctx context.Context, channel, userID, threadID string, 
 	return conv, msgs, nil
 }
 
-// Shutdown stops taking new turns and waits for the turns in flight to finish. When ctx ends first it cancels them
-// (each still stores what it has) and returns ctx.Err().
+// turnRetryWaits are the pauses before a turn that failed on the store is tried again.
+var turnRetryWaits = [...]time.Duration{200 * time.Millisecond, time.Second}
+
+// Shutdown stops receiving messages (Receive returns ErrShuttingDown) and waits for the Receives in progress and for
+// every turn, including the turns for messages that arrived while an earlier turn ran. When ctx ends first it
+// cancels them (each still stores what it has; Resume answers the rest at the next start) and returns ctx.Err().
 func (e *Engine) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	e.closing = true
 	e.mu.Unlock()
 	done := make(chan struct{})
-	go func() { e.turns.Wait(); close(done) }()
+	go func() {
+		e.receiving.Wait() // no turn is started after this
+		e.turns.Wait()
+		close(done)
+	}()
 	select {
 	case <-done:
 		e.cancel()

@@ -156,15 +156,35 @@ func inbound(visitor, id, text string) channels.Inbound {
 		Level: journeystate.LevelAnonymous, ClientMsgID: id, Text: text}
 }
 
-// say receives a message and asks for the answer, as a channel does.
+// say receives a message, as a channel does; the engine starts the turn that answers it.
 func (f *fixture) say(t *testing.T, in channels.Inbound) bot.Receipt {
 	t.Helper()
 	r, err := f.engine.Receive(context.Background(), in)
 	if err != nil {
 		t.Fatalf("receive %q: %v", in.Text, err)
 	}
-	f.engine.Answer(r)
 	return r
+}
+
+// strand stores a customer message the way a crash leaves it: committed (and acknowledged) but with no turn run,
+// written at. It returns the stored message.
+func (f *fixture) strand(t *testing.T, visitor, id, text string, at time.Time) journeystate.Message {
+	t.Helper()
+	ctx := context.Background()
+	cust, err := f.store.ResolveIdentity(ctx, journeystate.IdentityClaim{Channel: journeystate.ChannelWeb, ExternalID: visitor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, _, err := f.store.OpenConversation(ctx, cust.ID, journeystate.ChannelWeb, visitor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := f.store.AppendMessage(ctx, journeystate.Message{ConversationID: conv.ID, CustomerID: cust.ID,
+		Author: journeystate.ActorCustomer, ClientID: id, Text: text, CreatedAt: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func (f *fixture) events(t *testing.T, conv, typ string) []journeystate.Event {
@@ -423,11 +443,8 @@ func TestReceiveAfterShutdownStoresNothing(t *testing.T) {
 func TestResumeAnswersWhatWasLeftUnanswered(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	ctx := context.Background()
-	// Stored and acknowledged, but the server stopped before the turn: Answer is never called.
-	left, err := f.engine.Receive(ctx, inbound("v_visitor19", "m1", "How long does shipping take?"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Stored and acknowledged, but the server stopped before the turn.
+	left := f.strand(t, "v_visitor19", "m1", "How long does shipping take?", time.Now())
 	answered := f.say(t, inbound("v_visitor20", "m1", "What is your return policy?"))
 	f.ch.next(t)
 
@@ -435,8 +452,8 @@ func TestResumeAnswersWhatWasLeftUnanswered(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("Resume() = %d, %v; want 1 conversation", n, err)
 	}
-	if reply := f.ch.next(t); reply.Meta.ReplyTo != left.Message.ID {
-		t.Errorf("resumed reply answers %s, want %s", reply.Meta.ReplyTo, left.Message.ID)
+	if reply := f.ch.next(t); reply.Meta.ReplyTo != left.ID {
+		t.Errorf("resumed reply answers %s, want %s", reply.Meta.ReplyTo, left.ID)
 	}
 	f.ch.none(t, 300*time.Millisecond)
 	if n, _ := f.engine.Resume(ctx, time.Now().Add(-time.Hour)); n != 0 {
@@ -594,5 +611,52 @@ func TestManyMessagesDuringATurnAreAllAnswered(t *testing.T) {
 	}
 	if users < 25 {
 		t.Errorf("the last turn showed the model %d customer messages, want all 25 it answers", users)
+	}
+}
+
+func TestShutdownAnswersMessagesThatWaitedForATurn(t *testing.T) {
+	// m2 arrives while m1's turn runs; Shutdown comes before that turn ends: both are answered before it returns.
+	f := newFixture(t, &llmtest.Options{Latency: 500 * time.Millisecond}, nil)
+	f.say(t, inbound("v_visitor22", "m1", "Hello"))
+	time.Sleep(100 * time.Millisecond)
+	second := f.say(t, inbound("v_visitor22", "m2", "How long does shipping take?"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.engine.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.MessageByClientID(ctx, second.Customer.ID, "reply:"+second.Message.ID); err != nil {
+		t.Fatalf("the message that waited for the running turn was not answered before shutdown: %v", err)
+	}
+}
+
+func TestStaleUnansweredMessageDoesNotSilenceTheConversation(t *testing.T) {
+	// A message older than the deadline was never answered (a failed turn, a crash long ago): the next message is
+	// still answered, together with it, by the offline responder at once.
+	f := newFixture(t, &llmtest.Options{}, nil)
+	f.strand(t, "v_visitor23", "m1", "Hello?", time.Now().Add(-time.Minute))
+	last := f.say(t, inbound("v_visitor23", "m2", "How long does shipping take?"))
+	reply := f.ch.next(t)
+	if reply.Meta.ReplyTo != last.Message.ID {
+		t.Fatalf("reply answers %s, want %s", reply.Meta.ReplyTo, last.Message.ID)
+	}
+}
+
+func TestUnansweredBeforeTheLastReplyIsResumed(t *testing.T) {
+	// m2 was stored while m1's reply was being written, so the reply comes after it; then the server died.
+	f := newFixture(t, nil, nil)
+	ctx := context.Background()
+	m1 := f.strand(t, "v_visitor24", "m1", "Hello", time.Now())
+	m2 := f.strand(t, "v_visitor24", "m2", "How long does shipping take?", time.Now())
+	if _, _, err := f.store.AppendMessage(ctx, journeystate.Message{ConversationID: m1.ConversationID,
+		Author: journeystate.ActorBot, ClientID: "reply:" + m1.ID, Text: "Hi!",
+		Meta: journeystate.MessageMeta{ReplyTo: m1.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.engine.Resume(ctx, time.Now().Add(-time.Hour)); err != nil || n != 1 {
+		t.Fatalf("Resume() = %d, %v; want 1", n, err)
+	}
+	if reply := f.ch.next(t); reply.Meta.ReplyTo != m2.ID {
+		t.Errorf("resumed reply answers %s, want %s", reply.Meta.ReplyTo, m2.ID)
 	}
 }

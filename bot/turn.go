@@ -76,8 +76,9 @@ func answeredEndShown(window []journeystate.Message) bool {
 
 // turn answers the customer messages at the tail of the conversation, if any. fresh gives it a whole deadline from
 // now (a turn resumed after a restart); otherwise its deadline runs from when the oldest unanswered message arrived,
-// so that a message that waited for an earlier turn does not wait a second deadline.
-func (e *Engine) turn(convID string, fresh bool) {
+// so that a message that waited for an earlier turn does not wait a second deadline. It reports false when it
+// failed on the store before storing a reply, so that it may be tried again.
+func (e *Engine) turn(convID string, fresh bool) (done bool) {
 	started := e.cfg.Now()
 	lctx, lcancel := context.WithTimeout(e.base, storeTimeout)
 	defer lcancel()
@@ -86,19 +87,19 @@ func (e *Engine) turn(convID string, fresh bool) {
 	conv, err := e.cfg.Store.Conversation(lctx, convID)
 	if err != nil {
 		log.Error("turn: load conversation", "err", err)
-		return
+		return false
 	}
 	if conv.Owner != journeystate.OwnerBot {
-		return
+		return true
 	}
 	window, err := e.recentWindow(lctx, convID)
 	if err != nil {
 		log.Error("turn: load messages", "err", err)
-		return
+		return false
 	}
 	question := unanswered(window)
 	if len(question) == 0 {
-		return // already answered: a resend, or a turn that ran for a later message
+		return true // already answered: a resend, or a turn that ran for a later message
 	}
 	// The model sees the newest HistoryMessages messages, and always every message it is to answer.
 	shown := e.cfg.HistoryMessages
@@ -117,10 +118,12 @@ func (e *Engine) turn(convID string, fresh bool) {
 	defer cancel()
 	last := question[len(question)-1]
 	replyID := "reply:" + last.ID
-	cust, err := e.cfg.Store.Customer(ctx, conv.CustomerID)
+	// Loaded with the loading context: the turn's own deadline may have passed already (a message that waited
+	// behind an earlier turn), and then the offline responder still answers.
+	cust, err := e.cfg.Store.Customer(lctx, conv.CustomerID)
 	if err != nil {
 		log.Error("turn: load customer", "err", err)
-		return
+		return false
 	}
 
 	ch := e.channel(conv.Channel)
@@ -153,10 +156,10 @@ func (e *Engine) turn(convID string, fresh bool) {
 	})
 	if err != nil {
 		log.Error("turn: store reply", "err", err)
-		return
+		return false
 	}
 	if dup {
-		return // another turn stored this reply and delivered it
+		return true // another turn stored this reply and delivered it
 	}
 	rec.DurationMS = e.cfg.Now().Sub(started).Milliseconds()
 	e.recordEvent(sctx, conv, "bot_turn", rec.Source, rec)
@@ -165,12 +168,13 @@ func (e *Engine) turn(convID string, fresh bool) {
 	conv.LastSeq = reply.Seq
 	if ch == nil {
 		log.Warn("turn: no channel registered", "channel", conv.Channel)
-		return
+		return true
 	}
 	if err := ch.Deliver(sctx, conv, reply); err != nil {
 		// The reply is stored: the customer sees it when their client next syncs.
 		log.Warn("turn: deliver reply", "err", err)
 	}
+	return true
 }
 
 // answer produces the reply: the model's when one is configured and answers in time, else the offline

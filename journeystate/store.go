@@ -26,9 +26,11 @@ type Store interface {
 	LatestConversation(ctx context.Context, customerID, channel, threadID string) (Conversation, error)
 	// Conversation returns one conversation, or ErrNotFound.
 	Conversation(ctx context.Context, id string) (Conversation, error)
-	// UnansweredConversations returns up to limit conversations the bot owns whose newest message is the
-	// customer's and was stored at or after since, least recently updated first: messages that were acknowledged but
-	// never answered because the server stopped in between. limit 0 means a store default (100).
+	// UnansweredConversations returns up to limit conversations the bot owns, updated at or after since, that
+	// hold a customer message no reply has answered, least recently updated first: messages acknowledged but never
+	// answered because the server stopped in between. A bot reply answers the message its Meta.ReplyTo names and
+	// every message before that one; a message by anyone else but the customer answers every message before it.
+	// limit 0 means a store default (100).
 	UnansweredConversations(ctx context.Context, since time.Time, limit int) ([]Conversation, error)
 	// SetOwner moves a conversation to a new owner and records an "owner_changed" event with the change's actor and
 	// cause. ErrNotFound when the conversation does not exist.

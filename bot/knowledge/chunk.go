@@ -3,6 +3,7 @@ package knowledge
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tmc/langchaingo/textsplitter"
 
@@ -15,6 +16,9 @@ const (
 	ChunkSize    = 700
 	ChunkOverlap = 100
 )
+
+// chunkerVersion changes whenever passages would come out differently from the same files (see Load's version).
+const chunkerVersion = 2
 
 // section is the Markdown under one heading, up to the next heading of any level.
 type section struct {
@@ -40,7 +44,7 @@ func (p page) passages(source, url string) ([]journeystate.Passage, error) {
 		if err != nil {
 			return nil, fmt.Errorf("split section %q: %w", s.Heading, err)
 		}
-		for _, c := range chunks {
+		for _, c := range hardCut(chunks) {
 			c = strings.TrimSpace(c)
 			if c == "" {
 				continue
@@ -56,4 +60,25 @@ func (p page) passages(source, url string) ([]journeystate.Passage, error) {
 		}
 	}
 	return out, nil
+}
+
+// maxChunkBytes bounds a passage: the splitter cuts at spaces and newlines only, so a long run without them (a URL,
+// a data URI, a table row) would otherwise become one huge passage, in the index, in prompts and in caches.
+const maxChunkBytes = 2 * ChunkSize
+
+// hardCut cuts every chunk longer than maxChunkBytes into pieces of at most that many bytes, at rune boundaries.
+func hardCut(chunks []string) []string {
+	var out []string
+	for _, c := range chunks {
+		for len(c) > maxChunkBytes {
+			n := maxChunkBytes
+			for n > 0 && !utf8.RuneStart(c[n]) {
+				n--
+			}
+			out = append(out, c[:n])
+			c = c[n:]
+		}
+		out = append(out, c)
+	}
+	return out
 }

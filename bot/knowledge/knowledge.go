@@ -44,7 +44,8 @@ func Load(dir, baseURL string) (passages []journeystate.Passage, version string,
 		return nil, "", fmt.Errorf("knowledge: %s: %w", dir, ErrNoPages)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "base %d:%s\n", len(baseURL), baseURL)
+	// The chunker's version is hashed too, so that a new way of chunking re-indexes an unchanged folder.
+	fmt.Fprintf(h, "chunker %d\nbase %d:%s\n", chunkerVersion, len(baseURL), baseURL)
 	for _, rel := range files {
 		data, err := readPage(filepath.Join(dir, filepath.FromSlash(rel)))
 		if err != nil {

@@ -21,21 +21,17 @@ import (
 )
 
 // fakeEngine is an Engine whose methods call its Fn fields. A nil ReceiveFn or HistoryFn uses a small in-memory
-// conversation store (one conversation per visitor, messages deduplicated by client id); a nil AnswerFn records
-// the receipt on answered.
+// conversation store (one conversation per visitor, messages deduplicated by client id).
 type fakeEngine struct {
 	ReceiveFn func(ctx context.Context, in channels.Inbound) (bot.Receipt, error)
-	AnswerFn  func(r bot.Receipt)
 	HistoryFn func(ctx context.Context, channel, userID, threadID string, afterSeq int64, limit int) (journeystate.Conversation, []journeystate.Message, error)
-
-	answered chan bot.Receipt
 
 	mu   sync.Mutex
 	msgs map[string][]journeystate.Message // visitor id → messages
 }
 
 func newFakeEngine() *fakeEngine {
-	return &fakeEngine{answered: make(chan bot.Receipt, 100), msgs: make(map[string][]journeystate.Message)}
+	return &fakeEngine{msgs: make(map[string][]journeystate.Message)}
 }
 
 var testTime = time.Date(2026, 11, 23, 9, 12, 3, 120_000_000, time.UTC)
@@ -61,14 +57,6 @@ func (e *fakeEngine) Receive(ctx context.Context, in channels.Inbound) (bot.Rece
 	e.msgs[in.UserID] = append(e.msgs[in.UserID], m)
 	conv.LastSeq = m.Seq
 	return bot.Receipt{Conversation: conv, Message: m}, nil
-}
-
-func (e *fakeEngine) Answer(r bot.Receipt) {
-	if e.AnswerFn != nil {
-		e.AnswerFn(r)
-		return
-	}
-	e.answered <- r
 }
 
 func (e *fakeEngine) History(ctx context.Context, channel, userID, threadID string, afterSeq int64, limit int) (journeystate.Conversation, []journeystate.Message, error) {

@@ -189,7 +189,6 @@ func (c *client) message(f clientFrame) {
 		echo := mustJSON(messageFrame{Type: typeMessage, Message: toWire(receipt.Message)})
 		h.publish(vid, typeMessage, plainFrame(echo), c)
 	}
-	h.engine.Answer(receipt)
 }
 
 // newVisitorID makes a visitor id: "v_" and 26 random base32 characters (130 bits), valid per the protocol.

@@ -215,14 +215,6 @@ func TestMessageAck(t *testing.T) {
 			if diff := cmp.Diff(wantAck, ack); diff != "" {
 				t.Errorf("ack (-want +got):\n%s", diff)
 			}
-			select {
-			case r := <-eng.answered:
-				if r.Message.ID != "m7" || r.Duplicate != duplicate {
-					t.Errorf("Answer got %+v, want message m7 duplicate %v", r, duplicate)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("Answer was not called")
-			}
 		})
 	}
 }
@@ -332,7 +324,6 @@ func TestEngineErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			eng := newFakeEngine()
 			eng.ReceiveFn = func(context.Context, channels.Inbound) (bot.Receipt, error) { return bot.Receipt{}, tt.err }
-			eng.AnswerFn = func(bot.Receipt) { t.Error("Answer called for a message that was not stored") }
 			logs := &lockedBuffer{}
 			_, srv := testServer(t, eng, Options{Logger: testLogger(logs)})
 			conn := dial(t, srv)

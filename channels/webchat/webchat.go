@@ -27,10 +27,10 @@ import (
 
 // Engine is the part of bot.Engine the web chat uses.
 type Engine interface {
-	// Receive stores a customer message; errors bot.ErrEmptyMessage / bot.ErrTooLong are safe to show.
+	// Receive stores a customer message and starts the bot's turn for it (replies come through Deliver and the
+	// Streamer methods, possibly before the ack); bot.ErrEmptyMessage, bot.ErrTooLong and bot.ErrShuttingDown
+	// are refusals that stored nothing.
 	Receive(ctx context.Context, in channels.Inbound) (bot.Receipt, error)
-	// Answer starts the bot's turn for a stored message (returns at once; replies come through Deliver/Stream).
-	Answer(r bot.Receipt)
 	// History returns the visitor's latest conversation on the thread and its messages with Seq > afterSeq
 	// (at most limit, the newest ones, oldest first); a zero Conversation and no error when there is none.
 	History(ctx context.Context, channel, userID, threadID string, afterSeq int64, limit int) (journeystate.Conversation, []journeystate.Message, error)

@@ -113,7 +113,8 @@ func TestBrowserWidgetDropsUnfinishedStream(t *testing.T) {
 	h.Typing(conv, false)
 	// A delta of another reply after typing is off, as a marker that everything before it was handled.
 	h.StreamDelta(conv, "reply:marker", "marker")
-	pollJS(t, ctx, "the marker", `!!w('.msg[data-status="streaming"]')`)
+	// The first streaming message is the marker only once the finished reply is no longer streaming.
+	pollJS(t, ctx, "the marker", `(w('.msg[data-status="streaming"]')||{textContent:""}).textContent.includes("marker")`)
 	want := []shown{
 		{Author: "bot", Status: "sent", Text: "Returns are free for 30 days."},
 		{Author: "bot", Status: "streaming", Text: "marker"},

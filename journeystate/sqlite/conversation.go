@@ -234,11 +234,22 @@ func (s *Store) UnansweredConversations(ctx context.Context, since time.Time, li
 	}
 	var out []journeystate.Conversation
 	err = s.inRead(ctx, func(tx *sql.Tx) error {
-		// The conversations_owner_updated index finds the bot's recently updated conversations; the newest message
-		// is the one at last_seq (the unique (conversation_id, seq) index).
+		// The conversations_owner_updated index finds the bot's recently updated conversations. Answered is what
+		// the newest reply answered: a bot reply answers up to the message named by its reply_to (messages stored
+		// while it was written come before it yet still wait), any other author's message everything before it.
+		// A conversation waits when a customer message comes after that.
 		rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("c.", conversationColumns)+`
-			FROM conversations c JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
-			WHERE c.owner = 'bot' AND c.updated_at >= ? AND m.author = 'customer'
+			FROM conversations c
+			WHERE c.owner = 'bot' AND c.updated_at >= ? AND EXISTS (
+				SELECT 1 FROM messages w
+				WHERE w.conversation_id = c.id AND w.author = 'customer' AND w.seq > COALESCE((
+					SELECT CASE WHEN r.author = 'bot' THEN COALESCE((
+						SELECT a.seq FROM messages a
+						WHERE a.id = json_extract(r.meta, '$.reply_to') AND a.conversation_id = c.id), r.seq)
+					ELSE r.seq END
+					FROM messages r
+					WHERE r.conversation_id = c.id AND r.author <> 'customer'
+					ORDER BY r.seq DESC LIMIT 1), 0))
 			ORDER BY c.updated_at, c.id LIMIT ?`, formatTime(since), limit)
 		if err != nil {
 			return err
