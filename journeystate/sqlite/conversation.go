@@ -37,9 +37,9 @@ func (s *Store) OpenConversation(ctx context.Context, customerID, channel, threa
 	// Most calls find the open conversation: look from a reader first, and take the write lock only to open one
 	// (looking again under the lock, so that two racing calls open one conversation).
 	var conv journeystate.Conversation
-	err := s.inRead(ctx, func(tx *sql.Tx) error {
+	err := s.readOne(ctx, func(q querier) error {
 		var err error
-		conv, err = openConversation(ctx, tx, customerID, channel, threadID)
+		conv, err = openConversation(ctx, q, customerID, channel, threadID)
 		return err
 	})
 	if err == nil {
@@ -117,9 +117,9 @@ func (s *Store) LatestConversation(ctx context.Context, customerID, channel, thr
 // Conversation returns one conversation, or ErrNotFound.
 func (s *Store) Conversation(ctx context.Context, id string) (journeystate.Conversation, error) {
 	var conv journeystate.Conversation
-	err := s.inRead(ctx, func(tx *sql.Tx) error {
+	err := s.readOne(ctx, func(q querier) error {
 		var err error
-		conv, err = conversationByID(ctx, tx, id)
+		conv, err = conversationByID(ctx, q, id)
 		return err
 	})
 	if err != nil {
@@ -187,14 +187,14 @@ func validOwnerChange(c journeystate.OwnerChange) error {
 }
 
 // openConversation returns the newest conversation on the thread that is not closed, or ErrNotFound.
-func openConversation(ctx context.Context, tx *sql.Tx, customerID, channel, threadID string) (journeystate.Conversation, error) {
-	return scanConversation(tx.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
+func openConversation(ctx context.Context, q querier, customerID, channel, threadID string) (journeystate.Conversation, error) {
+	return scanConversation(q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
 		WHERE customer_id = ? AND channel = ? AND thread_id = ? AND owner <> 'closed'
 		ORDER BY created_at DESC, id DESC LIMIT 1`, customerID, channel, threadID))
 }
 
-func conversationByID(ctx context.Context, tx *sql.Tx, id string) (journeystate.Conversation, error) {
-	return scanConversation(tx.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
+func conversationByID(ctx context.Context, q querier, id string) (journeystate.Conversation, error) {
+	return scanConversation(q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
 }
 
 func customerExists(ctx context.Context, tx *sql.Tx, id string) error {

@@ -28,9 +28,9 @@ func (s *Store) ResolveIdentity(ctx context.Context, claim journeystate.Identity
 	// Nearly every call finds a known identity: answer those from a reader, without queueing behind the one writer.
 	// Only a miss takes a write transaction, which looks again under the write lock before creating anything.
 	var c journeystate.Customer
-	err := s.inRead(ctx, func(tx *sql.Tx) error {
+	err := s.readOne(ctx, func(q querier) error {
 		var err error
-		c, err = customerByIdentity(ctx, tx, claim.Channel, claim.ExternalID)
+		c, err = customerByIdentity(ctx, q, claim.Channel, claim.ExternalID)
 		return err
 	})
 	if err == nil {
@@ -99,9 +99,9 @@ func (s *Store) FindIdentity(ctx context.Context, channel, externalID string) (j
 // Customer returns one customer, or ErrNotFound.
 func (s *Store) Customer(ctx context.Context, id string) (journeystate.Customer, error) {
 	var c journeystate.Customer
-	err := s.inRead(ctx, func(tx *sql.Tx) error {
+	err := s.readOne(ctx, func(q querier) error {
 		var err error
-		c, err = scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = ?`, id))
+		c, err = scanCustomer(q.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = ?`, id))
 		return err
 	})
 	if err != nil {
@@ -110,8 +110,8 @@ func (s *Store) Customer(ctx context.Context, id string) (journeystate.Customer,
 	return c, nil
 }
 
-func customerByIdentity(ctx context.Context, tx *sql.Tx, channel, externalID string) (journeystate.Customer, error) {
-	return scanCustomer(tx.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers
+func customerByIdentity(ctx context.Context, q querier, channel, externalID string) (journeystate.Customer, error) {
+	return scanCustomer(q.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers
 		WHERE id = (SELECT customer_id FROM identities WHERE channel = ? AND external_id = ?)`, channel, externalID))
 }
 

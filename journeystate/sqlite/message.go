@@ -109,9 +109,9 @@ func (s *Store) insertMessage(ctx context.Context, tx *sql.Tx, conv journeystate
 // MessageByClientID returns the customer's message with that client id, or ErrNotFound.
 func (s *Store) MessageByClientID(ctx context.Context, customerID, clientID string) (journeystate.Message, error) {
 	var m journeystate.Message
-	err := s.inRead(ctx, func(tx *sql.Tx) error {
+	err := s.readOne(ctx, func(q querier) error {
 		var err error
-		m, err = messageByClientID(ctx, tx, customerID, clientID)
+		m, err = messageByClientID(ctx, q, customerID, clientID)
 		return err
 	})
 	if err != nil {
@@ -176,13 +176,13 @@ func (s *Store) listMessages(ctx context.Context, conversationID, query string, 
 	return msgs, err
 }
 
-func messageByClientID(ctx context.Context, tx *sql.Tx, customerID, clientID string) (journeystate.Message, error) {
+func messageByClientID(ctx context.Context, q querier, customerID, clientID string) (journeystate.Message, error) {
 	if clientID == "" {
 		return journeystate.Message{}, journeystate.ErrNotFound // messages without a client id are not looked up
 	}
 	// "client_id <> ''" repeats the condition of the partial index messages_client_id: without it SQLite cannot
 	// prove that the index covers the row asked for, and scans the whole table on every message.
-	return scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+	return scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE customer_id = ? AND client_id = ? AND client_id <> ''`, customerID, clientID))
 }
 

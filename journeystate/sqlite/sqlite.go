@@ -160,6 +160,18 @@ func (s *Store) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.writer.do(ctx, fn)
 }
 
+// readOne runs fn, which makes a single query, on the read pool without an explicit transaction: one statement is
+// atomic on its own, and BEGIN and COMMIT would double the round trips of the hottest reads.
+func (s *Store) readOne(ctx context.Context, fn func(q querier) error) error {
+	return fn(s.read)
+}
+
+// querier is what *sql.DB and *sql.Tx have in common for reads, so that a one-query helper serves both.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // inRead runs fn in one read transaction, so that all its queries see one snapshot.
 func (s *Store) inRead(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return inTx(ctx, s.read, fn)
