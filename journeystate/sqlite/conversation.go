@@ -251,18 +251,8 @@ func (s *Store) UnansweredConversations(ctx context.Context, since time.Time, li
 					WHERE r.conversation_id = c.id AND r.author <> 'customer'
 					ORDER BY r.seq DESC LIMIT 1), 0))
 			ORDER BY c.updated_at, c.id LIMIT ?`, formatTime(since), limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanConversation(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
+		out, err = collect(rows, err, scanConversation)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("unanswered conversations: %w", err)

@@ -125,18 +125,8 @@ func (s *Store) Events(ctx context.Context, q journeystate.EventQuery) ([]journe
 			}
 		}
 		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanEvent(rows)
-			if err != nil {
-				return err
-			}
-			events = append(events, e)
-		}
-		return rows.Err()
+		events, err = collect(rows, err, scanEvent)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)

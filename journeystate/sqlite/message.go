@@ -160,18 +160,8 @@ func (s *Store) listMessages(ctx context.Context, conversationID, query string, 
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanMessage(rows)
-			if err != nil {
-				return err
-			}
-			msgs = append(msgs, m)
-		}
-		return rows.Err()
+		msgs, err = collect(rows, err, scanMessage)
+		return err
 	})
 	return msgs, err
 }
