@@ -110,7 +110,7 @@ func New(cfg Config) *Engine {
 		modelSlots: slots,
 		cfg:        cfg,
 		log:        cfg.Logger,
-		tools:      newToolbox(cfg.Store),
+		tools:      newToolbox(knowledgeTool{store: cfg.Store}),
 		channels:   make(map[string]channels.Channel),
 		convs:      make(map[string]*convState),
 		base:       base,

@@ -19,22 +19,36 @@ const (
 	toolTimeout       = 5 * time.Second
 )
 
+// tool is one function the model may call.
+type tool interface {
+	// spec describes the tool to the model: its name, what it is for and the JSON schema of its arguments.
+	spec() llm.Tool
+	// run executes one call with the model's arguments (JSON text, unchecked) for the customer and conversation of
+	// scope, never for anyone else: a tool takes whose data it reads or changes from scope, not from the arguments.
+	// Failures become a result the model can read; run never panics on bad arguments.
+	run(ctx context.Context, scope toolScope, args string) toolResult
+}
+
+// toolScope is whose turn a tool call belongs to.
+type toolScope struct {
+	Customer     journeystate.Customer
+	Conversation journeystate.Conversation
+}
+
 // toolbox holds the tools the model may call: its allow-list. A call to any other name is refused.
 type toolbox struct {
-	store journeystate.Store
+	tools []tool
 }
 
-func newToolbox(store journeystate.Store) *toolbox { return &toolbox{store: store} }
+func newToolbox(tools ...tool) *toolbox { return &toolbox{tools: tools} }
 
-var searchKnowledgeSpec = llm.Tool{
-	Name: "search_knowledge",
-	Description: "Search the company's help pages. Use it whenever the answer depends on the company's products, " +
-		"prices, policies or procedures. Returns the most relevant passages with their page titles.",
-	Parameters: json.RawMessage(`{"type":"object","properties":{"query":{"type":"string",` +
-		`"description":"What to look for, in a few words"}},"required":["query"],"additionalProperties":false}`),
+func (t *toolbox) specs() []llm.Tool {
+	out := make([]llm.Tool, len(t.tools))
+	for i, tl := range t.tools {
+		out[i] = tl.spec()
+	}
+	return out
 }
-
-func (t *toolbox) specs() []llm.Tool { return []llm.Tool{searchKnowledgeSpec} }
 
 func (t *toolbox) names() []string {
 	specs := t.specs()
@@ -65,22 +79,41 @@ func (r toolResult) event(call llm.ToolCall) map[string]any {
 }
 
 // run executes one call. Errors become a result the model can read ({"error": ...}); they never end the turn.
-func (t *toolbox) run(ctx context.Context, call llm.ToolCall) toolResult {
+func (t *toolbox) run(ctx context.Context, scope toolScope, call llm.ToolCall) toolResult {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, toolTimeout)
 	defer cancel()
-	var res toolResult
-	switch call.Name {
-	case searchKnowledgeSpec.Name:
-		res = t.searchKnowledge(ctx, call.Arguments)
-	default:
-		res = toolError(fmt.Sprintf("unknown tool %q: only %s may be called", call.Name, strings.Join(t.names(), ", ")))
+	res := toolError(fmt.Sprintf("unknown tool %q: only %s may be called", call.Name, strings.Join(t.names(), ", ")))
+	for _, tl := range t.tools {
+		if tl.spec().Name == call.Name {
+			res = tl.run(ctx, scope, call.Arguments)
+			break
+		}
 	}
 	res.took = time.Since(start)
 	return res
 }
 
-func (t *toolbox) searchKnowledge(ctx context.Context, args string) toolResult {
+var searchKnowledgeSpec = llm.Tool{
+	Name: "search_knowledge",
+	Description: "Search the company's help pages. Use it whenever the answer depends on the company's products, " +
+		"prices, policies or procedures. Returns the most relevant passages with their page titles.",
+	Parameters: json.RawMessage(`{"type":"object","properties":{"query":{"type":"string",` +
+		`"description":"What to look for, in a few words"}},"required":["query"],"additionalProperties":false}`),
+}
+
+// knowledgeTool is search_knowledge: a search of the company's help pages.
+type knowledgeTool struct {
+	store journeystate.Store
+}
+
+func (k knowledgeTool) spec() llm.Tool { return searchKnowledgeSpec }
+
+func (k knowledgeTool) run(ctx context.Context, _ toolScope, args string) toolResult {
+	return k.searchKnowledge(ctx, args)
+}
+
+func (k knowledgeTool) searchKnowledge(ctx context.Context, args string) toolResult {
 	var in struct {
 		Query *string `json:"query"`
 	}
@@ -95,7 +128,7 @@ func (t *toolbox) searchKnowledge(ctx context.Context, args string) toolResult {
 	if utf8.RuneCountInString(*in.Query) > maxToolQueryChars {
 		return toolError(fmt.Sprintf("query is longer than %d characters", maxToolQueryChars))
 	}
-	passages, err := t.store.SearchKnowledge(ctx, *in.Query, toolPassages)
+	passages, err := k.store.SearchKnowledge(ctx, *in.Query, toolPassages)
 	if err != nil {
 		return toolError("search failed; answer without it or offer a person")
 	}

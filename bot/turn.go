@@ -305,7 +305,7 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 		for i, call := range resp.ToolCalls {
 			res := toolError(fmt.Sprintf("not run: at most %d tool calls are run per step", maxToolCallsPerStep))
 			if i < maxToolCallsPerStep {
-				res = e.tools.run(mctx, call)
+				res = e.tools.run(mctx, toolScope{Customer: cust, Conversation: conv}, call)
 			}
 			rec.ToolCalls = append(rec.ToolCalls, call.Name)
 			citations = append(citations, res.citations...)

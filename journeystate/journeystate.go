@@ -27,6 +27,19 @@ const (
 	ChannelSMS   = "sms"
 )
 
+// Identity kinds that are not channels: they hold across channels, so that a customer known by them on one channel
+// is the same customer on another. Identity.Channel holds either a channel name or one of these.
+const (
+	// IdentityUser is the company's own user id: the widget's verified identify call, the events API's userId.
+	IdentityUser = "user"
+	// IdentityEmail is an email address, normalised by NormalizeEmail.
+	IdentityEmail = "email"
+	// IdentityPhone is a phone number in E.164, normalised by NormalizePhone.
+	IdentityPhone = "phone"
+	// IdentityAnonymousID is an analytics anonymous id (Segment's anonymousId) sent by the company's systems.
+	IdentityAnonymousID = "anonymous_id"
+)
+
 // Level says how an identity was established.
 type Level string
 
@@ -69,11 +82,95 @@ type Profile struct {
 
 // Customer is one person, whatever channel they use.
 type Customer struct {
-	ID        string
-	Profile   Profile
-	Traits    map[string]string
+	ID      string
+	Profile Profile
+	// Traits are attributes the company's systems or the channels told about the customer ("plan": "pro").
+	Traits map[string]string
+	// Stage is the customer's current journey stage, "" before the first; the journey log's "stage_changed" events
+	// set it (see SetStage).
+	Stage  string
+	Memory Memory
+	// MergedInto is the customer this one was merged into, "" while it stands on its own. A merged customer holds
+	// no identities, conversations or events: they moved to the survivor (see Identify and Unmerge).
+	MergedInto string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Memory is what the bot remembers of a customer between conversations.
+type Memory struct {
+	// Facts are what the bot learned, by key ("thermostat_model": "T2"); the keys allowed are configured.
+	Facts map[string]string `json:"facts,omitempty"`
+	// Summary is a running summary of the customer's past conversations.
+	Summary string `json:"summary,omitempty"`
+	// SummaryUpdatedAt is when Summary last changed; zero when there is none.
+	SummaryUpdatedAt time.Time `json:"summary_updated_at,omitzero"`
+}
+
+// CustomerUpdate changes what is known about a customer; UpdateCustomer records it as a "customer_updated" event
+// whose payload is the change.
+type CustomerUpdate struct {
+	// Profile fields that are not empty replace the stored ones.
+	Profile Profile
+	// Traits are merged into the stored traits; a trait set to "" is removed.
+	Traits map[string]string
+	// Facts are merged into Memory.Facts; a fact set to "" is removed.
+	Facts map[string]string
+	// Who made the change and why, and where: they go into the event.
+	Actor          Actor
+	Cause          string
+	Channel        string
+	ConversationID string
+}
+
+// StageChange moves a customer to another journey stage; SetStage records it as a "stage_changed" event with
+// payload {"from": From, "to": To}.
+type StageChange struct {
+	// From is the stage the change expects the customer to be in ("" for none yet): when the stored stage differs,
+	// another change came first and SetStage returns ErrConflict, so that the caller can decide again.
+	From string
+	To   string
+	// Actor and Cause say who moved the customer and why ("event order_placed", "rule viewed_pricing x3 in 168h",
+	// "model: asked about installation").
+	Actor          Actor
+	Cause          string
+	Channel        string
+	ConversationID string
+	// Time is when the change happened; zero means now. A back-filled business event moves the stage at its own time.
+	Time time.Time
+}
+
+// Merge records that two customers were found to be one person: Absorbed's identities, conversations and events
+// moved to Survivor. Unmerge undoes it.
+type Merge struct {
+	ID         string
+	SurvivorID string
+	AbsorbedID string
+	// Claim is the verified identity both customers turned out to hold; Evidence says how it was verified.
+	Claim     IdentityClaim
+	Evidence  string
+	Actor     Actor
 	CreatedAt time.Time
-	UpdatedAt time.Time
+	// UndoneAt is when Unmerge undid it; zero while it holds. UndoneCause says why.
+	UndoneAt    time.Time
+	UndoneCause string
+}
+
+// MergeRefusal is a verified identity that another customer holds too, where the two customers were not merged.
+type MergeRefusal struct {
+	Claim           IdentityClaim
+	OtherCustomerID string
+	Reason          string // e.g. "both hold a different verified user id"
+}
+
+// IdentifyResult is what Identify did.
+type IdentifyResult struct {
+	// Customer is the customer the claims now belong to: the one asked about, or the one it was merged into.
+	Customer Customer
+	// Added are the identities that are new to the customer or were raised to verified.
+	Added   []Identity
+	Merges  []Merge
+	Refused []MergeRefusal
 }
 
 // Identity maps (Channel, ExternalID) to a customer.
@@ -101,12 +198,14 @@ type Conversation struct {
 	Channel    string
 	// ThreadID is the channel's own id of the thread (web: the visitor id; Slack: channel and thread ts; SMS: the
 	// customer's number).
-	ThreadID  string
-	Owner     Owner
-	AgentID   string // set when Owner is OwnerAgent
-	LastSeq   int64  // sequence number of the newest message; 0 when none
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ThreadID string
+	Owner    Owner
+	AgentID  string // set when Owner is OwnerAgent
+	LastSeq  int64  // sequence number of the newest message; 0 when none
+	// SummarizedSeq is the newest message the customer's memory summary has taken in (SetSummary); 0 when none.
+	SummarizedSeq int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // OwnerChange moves a conversation to a new owner; the store records it as an "owner_changed" event.
@@ -175,6 +274,9 @@ type EventQuery struct {
 	ConversationID string
 	AfterSeq       int64
 	Limit          int // 0 means a store default (100)
+	// Newest selects the newest Limit events (after AfterSeq) instead of the oldest; they are still returned oldest
+	// first.
+	Newest bool
 }
 
 // Passage is one chunk of a knowledge page.

@@ -15,8 +15,44 @@ type Store interface {
 	ResolveIdentity(ctx context.Context, claim IdentityClaim) (Customer, error)
 	// FindIdentity returns the identity (channel, externalID) without creating anything, or ErrNotFound.
 	FindIdentity(ctx context.Context, channel, externalID string) (Identity, error)
-	// Customer returns one customer, or ErrNotFound.
+	// Customer returns one customer, or ErrNotFound. A merged customer is returned as it is, with MergedInto set.
 	Customer(ctx context.Context, id string) (Customer, error)
+	// Identities returns the customer's identities, oldest first (none for a merged customer).
+	Identities(ctx context.Context, customerID string) ([]Identity, error)
+	// UpdateCustomer applies u to the customer and records a "customer_updated" event with u's actor and cause, in
+	// one transaction, and returns the customer as stored. An update that changes nothing records nothing.
+	// ErrNotFound when the customer does not exist; ErrConflict when it has been merged into another.
+	UpdateCustomer(ctx context.Context, id string, u CustomerUpdate) (Customer, error)
+	// SetStage moves the customer to change.To and records a "stage_changed" event, in one transaction. When the
+	// customer is in change.To already it changes nothing and returns changed false. ErrConflict when the stored stage
+	// is not change.From (another change came first) or the customer has been merged; ErrNotFound when there is no
+	// such customer. The store does not know the journey map: the caller checks that the stage exists.
+	SetStage(ctx context.Context, customerID string, change StageChange) (c Customer, changed bool, err error)
+	// SetSummary replaces the customer's memory summary with summary and marks the conversation summarized up to
+	// seq (Conversation.SummarizedSeq), recording a "summary_updated" event, in one transaction. ErrNotFound when the
+	// conversation does not exist or is not the customer's.
+	SetSummary(ctx context.Context, customerID, conversationID string, seq int64, summary string) (Customer, error)
+
+	// Identify attaches the claims to the customer, in one transaction:
+	//   - a verified claim whose (channel, external id) is unknown becomes the customer's identity; one the customer
+	//     holds at a lower level is raised to verified;
+	//   - a verified claim held by another customer merges the two (the older customer survives; the other's
+	//     identities, conversations and events move to it and it is marked MergedInto), unless MergeConflict finds
+	//     a reason not to or an earlier merge of the two was undone: then nothing moves, the refusal is returned and
+	//     a "merge_refused" event recorded;
+	//   - a claim below verified never resolves or merges anything: it fills the customer's empty profile fields and
+	//     is recorded as an "identity_claimed" event.
+	// Each merge records a "customers_merged" event on the survivor with evidence. ErrNotFound when the customer
+	// does not exist; a customer merged earlier is followed to its survivor.
+	Identify(ctx context.Context, customerID string, claims []IdentityClaim, evidence string) (IdentifyResult, error)
+	// Merges returns the merges the customer took part in, as survivor or absorbed, newest first.
+	Merges(ctx context.Context, customerID string) ([]Merge, error)
+	// Unmerge undoes a merge: the absorbed customer stands on its own again with its profile, traits and memory as
+	// they were before the merge, and gets back the identities, conversations (with their messages) and events that
+	// moved; what the survivor gained since stays with it. The two are never merged automatically again. It records
+	// a "customers_unmerged" event on both. ErrNotFound for an unknown merge; ErrConflict when it was undone already
+	// or the survivor has since been merged into a third customer (undo that first).
+	Unmerge(ctx context.Context, mergeID string, actor Actor, cause string) (survivor, restored Customer, err error)
 
 	// OpenConversation returns the customer's newest conversation on (channel, threadID) that is not closed, or opens
 	// a new one owned by the bot and records a "conversation_opened" event; opened says which.
@@ -32,6 +68,10 @@ type Store interface {
 	// every message before that one; a message by anyone else but the customer answers every message before it.
 	// limit 0 means a store default (100).
 	UnansweredConversations(ctx context.Context, since time.Time, limit int) ([]Conversation, error)
+	// QuietConversations returns up to limit conversations whose newest message was stored before before and that
+	// hold messages the customer's summary has not taken in (SummarizedSeq < LastSeq), least recently updated first.
+	// limit 0 means a store default (100).
+	QuietConversations(ctx context.Context, before time.Time, limit int) ([]Conversation, error)
 	// SetOwner moves a conversation to a new owner and records an "owner_changed" event with the change's actor and
 	// cause. ErrNotFound when the conversation does not exist.
 	SetOwner(ctx context.Context, conversationID string, change OwnerChange) (Conversation, error)
