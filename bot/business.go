@@ -73,3 +73,21 @@ func (e *Engine) Track(ctx context.Context, ev BusinessEvent) (TrackResult, erro
 func (e *Engine) Identify(ctx context.Context, t Traits) (journeystate.IdentifyResult, error) {
 	return journeystate.IdentifyResult{}, errors.New("identify: not implemented yet")
 }
+
+// Identification is who a channel's user says they are: the web widget's identify call, a Slack profile.
+type Identification struct {
+	UserID, Email, Phone, Name string
+	// Verified is true when the channel proved the claim (the widget's HMAC of the user id with the site's
+	// secret): the ids become verified identities and may merge customers. Otherwise they are kept as claims only.
+	Verified bool
+	// Evidence says how it was proved, for the merge record, e.g. "widget identify with a valid HMAC".
+	Evidence string
+}
+
+// IdentifyUser records who the user known on a channel as externalID says they are (see Identification): their
+// customer gains the identities, and is merged with the customer who already holds a verified one of them, when
+// the merge rules allow. It returns the result, whose Customer is the customer the user now is; ErrBadReference
+// (wrapped) for an email or phone that is not one; store errors wrapped.
+func (e *Engine) IdentifyUser(ctx context.Context, channel, externalID string, who Identification) (journeystate.IdentifyResult, error) {
+	return journeystate.IdentifyResult{}, errors.New("identify user: not implemented yet")
+}

@@ -53,6 +53,10 @@ type Request struct {
 	Tools       []Tool
 	MaxTokens   int     // 0: the backend's default
 	Temperature float32 // as in OpenAI's API
+	// Stage is the customer's journey stage ("" when unknown), for backends that answer without a model: the
+	// offline responder ranks pages tagged with the stage higher and greets per stage. A model reads the stage in
+	// the system prompt instead.
+	Stage string
 }
 
 // Usage counts tokens of one call.
