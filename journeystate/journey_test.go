@@ -652,6 +652,11 @@ stages:
 	if diff := cmp.Diff(want, m); diff != "" {
 		t.Errorf("decoded map (-want +got):\n%s", diff)
 	}
+	// YAML numbers and booleans are values to compare as text: "equals: 49" is "49", not an error.
+	var c journeystate.Condition
+	if err := decodeStrict([]byte("field: properties.total\nequals: 49\n"), &c); err != nil || c.Equals == nil || *c.Equals != "49" {
+		t.Errorf("equals: 49 decoded as %v, %v; want \"49\"", c.Equals, err)
+	}
 	err := decodeStrict([]byte("stages:\n  - name: renewal\n    enter-on: {}\n"), &m)
 	if err == nil || !strings.Contains(err.Error(), "enter-on") {
 		t.Errorf("a misspelt key decoded with %v, want an error naming it", err)
