@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/journeybot/journeybot/journeystate"
@@ -63,15 +65,169 @@ var ErrBadReference = errors.New("bad customer reference")
 // and moves the customer's stage when the journey map says so. It returns ErrBadReference (wrapped) for a bad
 // reference, and store errors wrapped.
 func (e *Engine) Track(ctx context.Context, ev BusinessEvent) (TrackResult, error) {
-	_ = json.Marshal
-	return TrackResult{}, errors.New("track: not implemented yet")
+	name := strings.TrimSpace(ev.Name)
+	if name == "" {
+		return TrackResult{}, errors.New("track: the event needs a name")
+	}
+	if internalEvents[name] || name == EventMessage || name == EventStageChanged || name == EventIntentDetected {
+		return TrackResult{}, fmt.Errorf("track: %q is an event journeybot records itself", name)
+	}
+	cust, err := e.resolveRef(ctx, ev.Customer)
+	if err != nil {
+		return TrackResult{}, fmt.Errorf("track: %w", err)
+	}
+	payload, err := json.Marshal(map[string]any{"properties": ev.Properties})
+	if ev.Properties == nil {
+		payload, err = []byte(`{"properties":{}}`), nil
+	}
+	if err != nil {
+		return TrackResult{}, fmt.Errorf("track: properties: %w", err)
+	}
+	stored, dup, err := e.cfg.Store.AppendEvent(ctx, journeystate.Event{
+		CustomerID: cust.ID, Type: name, Channel: ChannelAPI, Actor: journeystate.ActorSystem, Cause: ev.Source,
+		Payload: payload, Key: ev.Key, Time: ev.Time,
+	})
+	if err != nil {
+		return TrackResult{}, fmt.Errorf("track: %w", err)
+	}
+	res := TrackResult{CustomerID: stored.CustomerID, Event: stored, Duplicate: dup, Stage: cust.Stage}
+	if dup {
+		if c, err := e.cfg.Store.Customer(ctx, stored.CustomerID); err == nil {
+			res.Stage = c.Stage
+		}
+		return res, nil
+	}
+	before := cust.Stage
+	res.Stage, err = e.advanceStage(ctx, stored.CustomerID, stored)
+	if err != nil {
+		// The event is stored: the stage is derived again with the next one.
+		e.log.Error("track: advance stage", "customer", stored.CustomerID, "err", err)
+	}
+	res.StageChanged = res.Stage != before
+	return res, nil
 }
+
+// ChannelAPI is the channel of events the company's systems send (the events API, imports).
+const ChannelAPI = "api"
+
+// resolveRef returns the customer a reference names, creating one known by that reference when there is none. The
+// company's systems are trusted: their user ids, emails and phone numbers are verified identities.
+func (e *Engine) resolveRef(ctx context.Context, ref CustomerRef) (journeystate.Customer, error) {
+	claim := journeystate.IdentityClaim{Level: journeystate.LevelVerified}
+	switch {
+	case strings.TrimSpace(ref.UserID) != "":
+		claim.Channel, claim.ExternalID = journeystate.IdentityUser, strings.TrimSpace(ref.UserID)
+	case strings.TrimSpace(ref.Email) != "":
+		email, err := journeystate.NormalizeEmail(ref.Email)
+		if err != nil {
+			return journeystate.Customer{}, fmt.Errorf("%w: %v", ErrBadReference, err)
+		}
+		claim.Channel, claim.ExternalID, claim.Profile.Email = journeystate.IdentityEmail, email, email
+	case strings.TrimSpace(ref.Phone) != "":
+		phone, err := journeystate.NormalizePhone(ref.Phone, e.cfg.PhoneRegion)
+		if err != nil {
+			return journeystate.Customer{}, fmt.Errorf("%w: %v", ErrBadReference, err)
+		}
+		claim.Channel, claim.ExternalID, claim.Profile.Phone = journeystate.IdentityPhone, phone, phone
+	case strings.TrimSpace(ref.AnonymousID) != "":
+		claim.Channel, claim.ExternalID = journeystate.IdentityAnonymousID, strings.TrimSpace(ref.AnonymousID)
+		claim.Level = journeystate.LevelAnonymous
+	default:
+		return journeystate.Customer{}, fmt.Errorf("%w: a user id, anonymous id, email or phone is required", ErrBadReference)
+	}
+	if len(claim.ExternalID) > maxExternalIDBytes {
+		return journeystate.Customer{}, fmt.Errorf("%w: the %s is longer than %d bytes", ErrBadReference, claim.Channel, maxExternalIDBytes)
+	}
+	cust, err := e.cfg.Store.ResolveIdentity(ctx, claim)
+	if err != nil {
+		return journeystate.Customer{}, fmt.Errorf("resolve customer: %w", err)
+	}
+	return cust, nil
+}
+
+// maxExternalIDBytes bounds an id the company's systems send.
+const maxExternalIDBytes = 256
 
 // Identify records what the company's systems know about a customer (creating the customer when the reference is
 // new): profile, traits and verified email and phone identities, merging customers where verified identities meet.
 // It returns ErrBadReference (wrapped) for a bad reference, and store errors wrapped.
 func (e *Engine) Identify(ctx context.Context, t Traits) (journeystate.IdentifyResult, error) {
-	return journeystate.IdentifyResult{}, errors.New("identify: not implemented yet")
+	cust, err := e.resolveRef(ctx, t.Customer)
+	if err != nil {
+		return journeystate.IdentifyResult{}, fmt.Errorf("identify: %w", err)
+	}
+	var claims []journeystate.IdentityClaim
+	profile := journeystate.Profile{Name: strings.TrimSpace(t.Name)}
+	if t.Email != "" {
+		email, err := journeystate.NormalizeEmail(t.Email)
+		if err != nil {
+			return journeystate.IdentifyResult{}, fmt.Errorf("identify: %w: %v", ErrBadReference, err)
+		}
+		profile.Email = email
+		claims = append(claims, journeystate.IdentityClaim{Channel: journeystate.IdentityEmail, ExternalID: email,
+			Level: journeystate.LevelVerified, Profile: journeystate.Profile{Email: email}})
+	}
+	if t.Phone != "" {
+		phone, err := journeystate.NormalizePhone(t.Phone, e.cfg.PhoneRegion)
+		if err != nil {
+			return journeystate.IdentifyResult{}, fmt.Errorf("identify: %w: %v", ErrBadReference, err)
+		}
+		profile.Phone = phone
+		claims = append(claims, journeystate.IdentityClaim{Channel: journeystate.IdentityPhone, ExternalID: phone,
+			Level: journeystate.LevelVerified, Profile: journeystate.Profile{Phone: phone}})
+	}
+	if t.Customer.UserID != "" && (t.Customer.Email != "" || t.Customer.Phone != "") {
+		// resolveRef used the user id; an email or phone in the reference is the same person's too.
+		claims = append(claims, e.contactClaims(t.Customer.Email, t.Customer.Phone, journeystate.LevelVerified)...)
+	}
+	source := cmpOr(t.Source, "api")
+	if profile != (journeystate.Profile{}) || len(t.Other) > 0 {
+		if cust, err = e.cfg.Store.UpdateCustomer(ctx, cust.ID, journeystate.CustomerUpdate{
+			Profile: profile, Traits: t.Other, Actor: journeystate.ActorSystem, Cause: source, Channel: ChannelAPI,
+		}); err != nil {
+			return journeystate.IdentifyResult{}, fmt.Errorf("identify: %w", err)
+		}
+	}
+	if len(claims) == 0 {
+		return journeystate.IdentifyResult{Customer: cust}, nil
+	}
+	res, err := e.cfg.Store.Identify(ctx, cust.ID, claims, "identify call by "+source)
+	if err != nil {
+		return journeystate.IdentifyResult{}, fmt.Errorf("identify: %w", err)
+	}
+	e.cfg.Metrics.identify(res)
+	return res, nil
+}
+
+// contactClaims returns identity claims for an email and a phone number, leaving out those that do not normalise.
+func (e *Engine) contactClaims(email, phone string, level journeystate.Level) []journeystate.IdentityClaim {
+	var out []journeystate.IdentityClaim
+	if n, err := journeystate.NormalizeEmail(email); err == nil {
+		out = append(out, journeystate.IdentityClaim{Channel: journeystate.IdentityEmail, ExternalID: n, Level: level,
+			Profile: journeystate.Profile{Email: n}})
+	}
+	if n, err := journeystate.NormalizePhone(phone, e.cfg.PhoneRegion); err == nil {
+		out = append(out, journeystate.IdentityClaim{Channel: journeystate.IdentityPhone, ExternalID: n, Level: level,
+			Profile: journeystate.Profile{Phone: n}})
+	}
+	return out
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Merges returns the merges the customer took part in, newest first (see journeystate.Store.Merges).
+func (e *Engine) Merges(ctx context.Context, customerID string) ([]journeystate.Merge, error) {
+	return e.cfg.Store.Merges(ctx, customerID)
+}
+
+// Unmerge undoes a merge (see journeystate.Store.Unmerge).
+func (e *Engine) Unmerge(ctx context.Context, mergeID string, actor journeystate.Actor, cause string) (survivor, restored journeystate.Customer, err error) {
+	return e.cfg.Store.Unmerge(ctx, mergeID, actor, cause)
 }
 
 // Identification is who a channel's user says they are: the web widget's identify call, a Slack profile.
@@ -89,5 +245,55 @@ type Identification struct {
 // the merge rules allow. It returns the result, whose Customer is the customer the user now is; ErrBadReference
 // (wrapped) for an email or phone that is not one; store errors wrapped.
 func (e *Engine) IdentifyUser(ctx context.Context, channel, externalID string, who Identification) (journeystate.IdentifyResult, error) {
-	return journeystate.IdentifyResult{}, errors.New("identify user: not implemented yet")
+	level := journeystate.LevelClaimed
+	if who.Verified {
+		level = journeystate.LevelVerified
+	}
+	var claims []journeystate.IdentityClaim
+	if id := strings.TrimSpace(who.UserID); id != "" {
+		if len(id) > maxExternalIDBytes {
+			return journeystate.IdentifyResult{}, fmt.Errorf("identify user: %w: the user id is longer than %d bytes", ErrBadReference, maxExternalIDBytes)
+		}
+		claims = append(claims, journeystate.IdentityClaim{Channel: journeystate.IdentityUser, ExternalID: id, Level: level})
+	}
+	if strings.TrimSpace(who.Email) != "" {
+		email, err := journeystate.NormalizeEmail(who.Email)
+		if err != nil {
+			return journeystate.IdentifyResult{}, fmt.Errorf("identify user: %w: %v", ErrBadReference, err)
+		}
+		claims = append(claims, journeystate.IdentityClaim{Channel: journeystate.IdentityEmail, ExternalID: email,
+			Level: level, Profile: journeystate.Profile{Email: email}})
+	}
+	if strings.TrimSpace(who.Phone) != "" {
+		phone, err := journeystate.NormalizePhone(who.Phone, e.cfg.PhoneRegion)
+		if err != nil {
+			return journeystate.IdentifyResult{}, fmt.Errorf("identify user: %w: %v", ErrBadReference, err)
+		}
+		claims = append(claims, journeystate.IdentityClaim{Channel: journeystate.IdentityPhone, ExternalID: phone,
+			Level: level, Profile: journeystate.Profile{Phone: phone}})
+	}
+	if name := strings.TrimSpace(who.Name); name != "" && len(claims) > 0 {
+		claims[0].Profile.Name = truncate(name, 200)
+	}
+	cust, err := e.cfg.Store.ResolveIdentity(ctx, journeystate.IdentityClaim{Channel: channel, ExternalID: externalID,
+		Level: journeystate.LevelAnonymous})
+	if err != nil {
+		return journeystate.IdentifyResult{}, fmt.Errorf("identify user: %w", err)
+	}
+	if len(claims) == 0 {
+		return journeystate.IdentifyResult{Customer: cust}, nil
+	}
+	evidence := cmpOr(who.Evidence, channel+" identify")
+	res, err := e.cfg.Store.Identify(ctx, cust.ID, claims, evidence)
+	if err != nil {
+		return journeystate.IdentifyResult{}, fmt.Errorf("identify user: %w", err)
+	}
+	e.cfg.Metrics.identify(res)
+	for _, m := range res.Merges {
+		e.log.Info("customers merged", "survivor", m.SurvivorID, "absorbed", m.AbsorbedID, "evidence", m.Evidence)
+	}
+	for _, r := range res.Refused {
+		e.log.Info("merge refused", "customer", res.Customer.ID, "other", r.OtherCustomerID, "reason", r.Reason)
+	}
+	return res, nil
 }

@@ -54,9 +54,37 @@ type Config struct {
 	Temperature             float32
 	MaxTokens               int
 
+	// Journey is the journey map: the stages a customer moves through and what moves them. Its zero value has no
+	// stages: journeys are off, and the stage tools are not offered.
+	Journey journeystate.JourneyMap
+	// FactKeys are the keys the model may store with remember_fact; none: the tool is not offered.
+	FactKeys []string
+	// TimelineTokens is the budget, in estimated tokens, of the customer's cross-channel timeline in the system
+	// prompt; 0 leaves the timeline out.
+	TimelineTokens int
+	// TimelineEvents is how many of the customer's newest journey events are weighed for the timeline; default 200.
+	TimelineEvents int
+	// Redactor removes sensitive data (card numbers, national ids) from all text sent to the model; nil removes
+	// nothing. With RedactStored, customer messages are redacted before they are stored, too.
+	Redactor     Redactor
+	RedactStored bool
+	// PhoneRegion is the region phone numbers without a country code are read in ("US"); "" accepts only numbers
+	// with one.
+	PhoneRegion string
+	// QuietAfter is how long a conversation stays silent before the customer's memory summary takes it in; 0 turns
+	// summaries off. SummaryChars bounds the summary; default 1500.
+	QuietAfter   time.Duration
+	SummaryChars int
+
 	Metrics *Metrics // nil: no metrics
 	Logger  *slog.Logger
 	Now     func() time.Time
+}
+
+// Redactor removes sensitive data from text; *redact.Redactor implements it.
+type Redactor interface {
+	// Redact returns s with every sensitive part replaced by a placeholder, and how many parts it replaced.
+	Redact(s string) (string, int)
 }
 
 // Engine runs conversations. It is safe for concurrent use. Turns of one conversation run one at a time; messages
@@ -101,21 +129,47 @@ func New(cfg Config) *Engine {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.TimelineEvents <= 0 {
+		cfg.TimelineEvents = 200
+	}
+	if cfg.SummaryChars <= 0 {
+		cfg.SummaryChars = 1500
+	}
 	base, cancel := context.WithCancel(context.Background())
 	var slots chan struct{}
 	if cfg.MaxConcurrentModelCalls > 0 {
 		slots = make(chan struct{}, cfg.MaxConcurrentModelCalls)
 	}
-	return &Engine{
+	e := &Engine{
 		modelSlots: slots,
 		cfg:        cfg,
 		log:        cfg.Logger,
-		tools:      newToolbox(knowledgeTool{store: cfg.Store}),
 		channels:   make(map[string]channels.Channel),
 		convs:      make(map[string]*convState),
 		base:       base,
 		cancel:     cancel,
 	}
+	tools := []tool{knowledgeTool{store: cfg.Store}}
+	if len(cfg.Journey.Stages) > 0 {
+		tools = append(tools, stageTool{e})
+	}
+	if len(cfg.Journey.Intents) > 0 {
+		tools = append(tools, intentTool{e})
+	}
+	if len(cfg.FactKeys) > 0 {
+		tools = append(tools, factTool{e})
+	}
+	e.tools = newToolbox(tools...)
+	return e
+}
+
+// redact removes sensitive data from s with the configured Redactor.
+func (e *Engine) redact(s string) string {
+	if e.cfg.Redactor == nil {
+		return s
+	}
+	out, _ := e.cfg.Redactor.Redact(s)
+	return out
 }
 
 // Register makes ch the way replies reach customers on ch.Name(). Call it before the first message arrives.
@@ -195,6 +249,9 @@ func (e *Engine) receive(ctx context.Context, in channels.Inbound) (Receipt, err
 	created := in.ReceivedAt
 	if created.IsZero() {
 		created = e.cfg.Now()
+	}
+	if e.cfg.RedactStored {
+		text = e.redact(text)
 	}
 	msg, dup, err := e.cfg.Store.AppendMessage(ctx, journeystate.Message{
 		ConversationID: conv.ID,

@@ -19,6 +19,8 @@ type Metrics struct {
 	tokens       *prometheus.CounterVec
 	messages     *prometheus.CounterVec
 	fallbacks    *prometheus.CounterVec
+	stages       *prometheus.CounterVec
+	merges       *prometheus.CounterVec
 }
 
 // NewMetrics creates the engine's metrics and registers them with reg.
@@ -46,9 +48,30 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "journeybot_model_fallbacks_total",
 			Help: "Turns answered by the offline responder because the model failed, by reason (timeout, unavailable, busy, other).",
 		}, []string{"reason"}),
+		stages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "journeybot_stage_changes_total",
+			Help: "Customers moved into a journey stage by the journey map's rules, by stage.",
+		}, []string{"stage"}),
+		merges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "journeybot_customer_merges_total",
+			Help: "Customers found to be one person where verified identities met, by outcome (merged, refused).",
+		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.turnSeconds, m.modelSeconds, m.tokens, m.messages, m.fallbacks)
+	reg.MustRegister(m.turnSeconds, m.modelSeconds, m.tokens, m.messages, m.fallbacks, m.stages, m.merges)
 	return m
+}
+
+func (m *Metrics) stageChange(stage string) {
+	if m != nil {
+		m.stages.WithLabelValues(stage).Inc()
+	}
+}
+
+func (m *Metrics) identify(res journeystate.IdentifyResult) {
+	if m != nil {
+		m.merges.WithLabelValues("merged").Add(float64(len(res.Merges)))
+		m.merges.WithLabelValues("refused").Add(float64(len(res.Refused)))
+	}
 }
 
 func (m *Metrics) turn(source string, d time.Duration) {

@@ -185,7 +185,7 @@ func (e *Engine) answer(ctx context.Context, conv journeystate.Conversation, cus
 		rec.Source, rec.Model = SourceOffline, e.cfg.Offline.Name()
 		octx, cancel := offlineContext(ctx)
 		defer cancel()
-		return e.offlineAnswer(octx, question, onDelta, rec)
+		return e.offlineAnswer(octx, question, cust.Stage, onDelta, rec)
 	}
 	resp, err := e.modelAnswer(ctx, conv, cust, history, question, onDelta, rec)
 	if err == nil && strings.TrimSpace(resp.Content) != "" {
@@ -203,7 +203,7 @@ func (e *Engine) answer(ctx context.Context, conv journeystate.Conversation, cus
 	octx, cancel := offlineContext(ctx)
 	defer cancel()
 	rec.Source, rec.Model = SourceFallback, e.cfg.Offline.Name()
-	return e.offlineAnswer(octx, question, nil, rec)
+	return e.offlineAnswer(octx, question, cust.Stage, nil, rec)
 }
 
 // minOfflineTime is the least time the offline responder is given, even when the turn's deadline has passed (a
@@ -225,9 +225,10 @@ func offlineContext(ctx context.Context) (context.Context, context.CancelFunc) {
 const cannotAnswer = "I'm an automated assistant and I can't look anything up right now. Please try again in a " +
 	"few minutes, or ask for a person."
 
-// offlineAnswer asks the offline responder, and says cannotAnswer when it fails.
-func (e *Engine) offlineAnswer(ctx context.Context, question string, onDelta func(string), rec *turnRecord) llm.Response {
-	resp, err := e.cfg.Offline.Complete(ctx, llm.Request{Messages: []llm.Message{{Role: llm.RoleUser, Content: question}}}, onDelta)
+// offlineAnswer asks the offline responder (telling it the customer's journey stage), and says cannotAnswer when it fails.
+func (e *Engine) offlineAnswer(ctx context.Context, question, stage string, onDelta func(string), rec *turnRecord) llm.Response {
+	req := llm.Request{Messages: []llm.Message{{Role: llm.RoleUser, Content: question}}, Stage: stage}
+	resp, err := e.cfg.Offline.Complete(ctx, req, onDelta)
 	if err == nil && strings.TrimSpace(resp.Content) != "" {
 		return resp
 	}
@@ -268,7 +269,7 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 	if e.cfg.MaxToolSteps > 0 {
 		toolNames = e.tools.names()
 	}
-	system, err := e.cfg.Prompts.System(prompts.SystemData{
+	data := prompts.SystemData{
 		Company:  e.cfg.Company,
 		Persona:  e.cfg.Persona,
 		Channel:  conv.Channel,
@@ -276,7 +277,22 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 		Customer: cust.Profile,
 		Passages: passages,
 		Tools:    toolNames,
-	})
+		Traits:   cust.Traits,
+		Memory:   cust.Memory,
+		FactKeys: e.cfg.FactKeys,
+	}
+	e.journeyData(&data, cust)
+	if e.cfg.TimelineTokens > 0 {
+		events, err := e.cfg.Store.Events(mctx, journeystate.EventQuery{
+			CustomerID: cust.ID, Limit: e.cfg.TimelineEvents, Newest: true,
+		})
+		if err != nil {
+			// The customer is better served by an answer without their timeline than by none.
+			e.log.Warn("turn: load timeline", "conversation", conv.ID, "err", err)
+		}
+		data.Timeline = selectTimeline(events, conv.ID, question, e.cfg.TimelineTokens)
+	}
+	system, err := e.cfg.Prompts.System(data)
 	if err != nil {
 		return llm.Response{}, fmt.Errorf("render system prompt: %w", err)
 	}
@@ -284,7 +300,7 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 
 	var citations []journeystate.Citation
 	for step := 0; ; step++ {
-		req := llm.Request{Messages: msgs, Temperature: e.cfg.Temperature, MaxTokens: e.cfg.MaxTokens}
+		req := llm.Request{Messages: e.redactMessages(msgs), Temperature: e.cfg.Temperature, MaxTokens: e.cfg.MaxTokens}
 		if step < e.cfg.MaxToolSteps {
 			req.Tools = e.tools.specs()
 		}
@@ -313,6 +329,28 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 			msgs = append(msgs, llm.Message{Role: llm.RoleTool, ToolCallID: call.ID, Content: res.content})
 		}
 	}
+}
+
+// redactMessages returns msgs with the configured Redactor applied to every text and tool-call argument: nothing
+// the model is sent escapes it (the customer's messages, the timeline, memory, knowledge passages, tool results).
+func (e *Engine) redactMessages(msgs []llm.Message) []llm.Message {
+	if e.cfg.Redactor == nil {
+		return msgs
+	}
+	out := make([]llm.Message, len(msgs))
+	for i, m := range msgs {
+		m.Content = e.redact(m.Content)
+		if len(m.ToolCalls) > 0 {
+			calls := make([]llm.ToolCall, len(m.ToolCalls))
+			for j, c := range m.ToolCalls {
+				c.Arguments = e.redact(c.Arguments)
+				calls[j] = c
+			}
+			m.ToolCalls = calls
+		}
+		out[i] = m
+	}
+	return out
 }
 
 // maxToolCallsPerStep bounds the tool calls run for one model answer; the rest get an error result.

@@ -74,6 +74,11 @@ func New(overrideDir string) (*Renderer, error) {
 			return nil, fmt.Errorf("prompts: %s does not render: %w", origin[systemTemplate], err)
 		}
 	}
+	for _, d := range sampleSummaryData() {
+		if _, err := r.Summary(d); err != nil {
+			return nil, fmt.Errorf("prompts: %s does not render: %w", origin[summaryTemplate], err)
+		}
+	}
 	return r, nil
 }
 

@@ -3,6 +3,8 @@ package prompts
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +44,45 @@ type SystemData struct {
 	Passages []journeystate.Passage
 	// Tools are the names of the tools the model may call in this turn, e.g. "search_knowledge".
 	Tools []string
+
+	// Stage is the customer's journey stage; zero when journeys are off or the customer is in none yet.
+	Stage Stage
+	// NextStages are the stages the model may move the customer to with set_journey_stage (along the journey map).
+	NextStages []string
+	// Intents are the intents the model may report with record_intent, with what each means.
+	Intents []Intent
+	// FactKeys are the keys remember_fact may store.
+	FactKeys []string
+	// Traits are what the company's systems say about the customer; shown as data.
+	Traits map[string]string
+	// Memory is what the bot remembers of the customer: facts learned and a summary of earlier conversations.
+	Memory journeystate.Memory
+	// Timeline is the customer's recent journey across channels, selected for this turn within a budget, most
+	// relevant first: messages of other conversations, business events, stage changes.
+	Timeline []TimelineEntry
+}
+
+// Stage is a journey stage as the prompt shows it.
+type Stage struct {
+	Name        string
+	Description string
+	Guidance    string // what the bot should do for a customer in this stage
+}
+
+// Intent is an intent the model may report.
+type Intent struct {
+	Name        string
+	Description string
+}
+
+// TimelineEntry is one line of the customer's journey.
+type TimelineEntry struct {
+	Time    time.Time
+	Channel string // "web", "slack", "sms", "api", ...; may be empty
+	// Author is who wrote a message ("customer", "bot", "agent"); empty for an event.
+	Author string
+	// Text is the message's text, or the event's description ("order_placed (order_id: A-1, total: 249)").
+	Text string
 }
 
 // systemView is what system.tmpl sees: SystemData with every text field cleaned for the prompt.
@@ -54,6 +95,21 @@ type systemView struct {
 	Passages  []passageView
 	Tools     []string
 	CanSearch bool // "search_knowledge" is among Tools
+
+	Stage      Stage
+	NextStages []string
+	Intents    []Intent
+	FactKeys   []string
+	Traits     []keyValue
+	Facts      []keyValue
+	Summary    string
+	Timeline   []timelineView
+}
+
+type keyValue struct{ Key, Value string }
+
+type timelineView struct {
+	When, Channel, Author, Text string
 }
 
 type customerView struct {
@@ -116,6 +172,27 @@ func (r *Renderer) System(d SystemData) (string, error) {
 		v.Tools = append(v.Tools, oneline(t))
 		v.CanSearch = v.CanSearch || t == "search_knowledge"
 	}
+	v.Stage = Stage{Name: oneline(d.Stage.Name), Description: block(d.Stage.Description), Guidance: block(d.Stage.Guidance)}
+	for _, n := range d.NextStages {
+		v.NextStages = append(v.NextStages, oneline(n))
+	}
+	for _, in := range d.Intents {
+		v.Intents = append(v.Intents, Intent{Name: oneline(in.Name), Description: oneline(in.Description)})
+	}
+	for _, k := range d.FactKeys {
+		v.FactKeys = append(v.FactKeys, oneline(k))
+	}
+	v.Traits = sortedPairs(d.Traits, maxTraits)
+	v.Facts = sortedPairs(d.Memory.Facts, maxTraits)
+	v.Summary = block(d.Memory.Summary)
+	for _, e := range d.Timeline {
+		v.Timeline = append(v.Timeline, timelineView{
+			When:    e.Time.In(d.Now.Location()).Format("2006-01-02 15:04"),
+			Channel: oneline(e.Channel),
+			Author:  oneline(e.Author),
+			Text:    truncate(oneline(e.Text), maxTimelineRunes),
+		})
+	}
 	out, err := r.render(systemTemplate, v)
 	if err != nil {
 		return "", fmt.Errorf("prompts: render %s: %w", systemTemplate, err)
@@ -123,16 +200,42 @@ func (r *Renderer) System(d SystemData) (string, error) {
 	return out, nil
 }
 
+// Bounds on the customer's data in a prompt.
+const (
+	maxTraits        = 50  // traits, and facts, shown
+	maxTimelineRunes = 500 // one timeline line
+)
+
+// sortedPairs returns m's pairs sorted by key, each cleaned as a one-line field, at most n of them.
+func sortedPairs(m map[string]string, n int) []keyValue {
+	keys := slices.Sorted(maps.Keys(m))
+	var out []keyValue
+	for _, k := range keys[:min(n, len(keys))] {
+		out = append(out, keyValue{Key: oneline(k), Value: oneline(m[k])})
+	}
+	return out
+}
+
 // sampleSystemData returns data that takes every branch of the default template (each channel, with and without
 // customer, passages and tools); New renders each to check the templates before the server takes a customer.
 func sampleSystemData() []SystemData {
 	full := SystemData{
-		Company:  Company{Name: "Example", Description: "Example sells examples.", Website: "https://example.com"},
-		Persona:  Persona{Name: "Sam", Tone: "friendly", Instructions: "Be brief."},
-		Now:      time.Date(2026, time.January, 2, 15, 4, 5, 0, time.UTC),
-		Customer: journeystate.Profile{Name: "Alex", Email: "alex@example.com", Phone: "+15550100"},
-		Passages: []journeystate.Passage{{Source: "a.md", Title: "A", Heading: "B", URL: "https://example.com/a", Text: "C"}},
-		Tools:    []string{"search_knowledge"},
+		Company:    Company{Name: "Example", Description: "Example sells examples.", Website: "https://example.com"},
+		Persona:    Persona{Name: "Sam", Tone: "friendly", Instructions: "Be brief."},
+		Now:        time.Date(2026, time.January, 2, 15, 4, 5, 0, time.UTC),
+		Customer:   journeystate.Profile{Name: "Alex", Email: "alex@example.com", Phone: "+15550100"},
+		Passages:   []journeystate.Passage{{Source: "a.md", Title: "A", Heading: "B", URL: "https://example.com/a", Text: "C"}},
+		Tools:      []string{"search_knowledge", "set_journey_stage", "record_intent", "remember_fact"},
+		Stage:      Stage{Name: "onboarding", Description: "Setting up.", Guidance: "Help with installation."},
+		NextStages: []string{"support"},
+		Intents:    []Intent{{Name: "installation_help", Description: "needs help installing"}},
+		FactKeys:   []string{"thermostat_model"},
+		Traits:     map[string]string{"plan": "pro"},
+		Memory:     journeystate.Memory{Facts: map[string]string{"thermostat_model": "T2"}, Summary: "Asked about wiring."},
+		Timeline: []TimelineEntry{
+			{Time: time.Date(2026, time.January, 1, 9, 0, 0, 0, time.UTC), Channel: "sms", Author: "customer", Text: "Hi"},
+			{Time: time.Date(2026, time.January, 1, 8, 0, 0, 0, time.UTC), Channel: "api", Text: "order_placed"},
+		},
 	}
 	var out []SystemData
 	for _, ch := range []string{journeystate.ChannelWeb, journeystate.ChannelSlack, journeystate.ChannelSMS} {

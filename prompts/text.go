@@ -18,7 +18,7 @@ const (
 
 // blockTag matches the opening or closing of the marked blocks the templates put data in, so that text inside a
 // block cannot close it early and pose as instructions.
-var blockTag = regexp.MustCompile(`(?i)<(\s*/?\s*)(knowledge|passage|customer|tool_result)`)
+var blockTag = regexp.MustCompile(`(?i)<(\s*/?\s*)(knowledge|passage|customer|tool_result|timeline|transcript)`)
 
 // templateFuncs returns the functions the templates may call: oneline and block clean text as data fields do, has
 // reports whether a list holds a string, join is strings.Join.

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/journeybot/journeybot/journeystate"
 )
 
 // Config is journeybot's whole configuration. Each field's koanf tag is its key in config.yaml; the environment
@@ -26,6 +28,10 @@ type Config struct {
 	Knowledge KnowledgeConfig `koanf:"knowledge"`
 	Prompts   PromptsConfig   `koanf:"prompts"`
 	Webchat   WebchatConfig   `koanf:"webchat"`
+	Identity  IdentityConfig  `koanf:"identity"`
+	Memory    MemoryConfig    `koanf:"memory"`
+	// Journey is the journey map, decoded whole (config:"yaml") with journeystate's yaml tags.
+	Journey journeystate.JourneyMap `koanf:"journey" config:"yaml"`
 }
 
 // ServerConfig is the HTTP server.
@@ -80,6 +86,8 @@ type BotConfig struct {
 	MaxMessageChars   int           `koanf:"max_message_chars"`
 	// MaxConcurrentModelCalls bounds the model calls in flight; 0 means no bound.
 	MaxConcurrentModelCalls int `koanf:"max_concurrent_model_calls"`
+	// TimelineTokens is the budget of the customer's cross-channel timeline in the prompt; 0 leaves it out.
+	TimelineTokens int `koanf:"timeline_tokens"`
 }
 
 // KnowledgeConfig is the knowledge base.
@@ -98,6 +106,20 @@ type WebchatConfig struct {
 	AllowedOrigins []string `koanf:"allowed_origins"` // origins besides the server's own
 	MaxFrameBytes  int      `koanf:"max_frame_bytes"`
 	SendQueue      int      `koanf:"send_queue"`
+	// IdentitySecret verifies the widget's identify calls (HMAC-SHA256 of the user id); "" accepts them as claims.
+	IdentitySecret Secret `koanf:"identity_secret"`
+}
+
+// IdentityConfig is how customers are recognised across channels.
+type IdentityConfig struct {
+	PhoneRegion string `koanf:"phone_region"` // ISO 3166 region of numbers written without a country code
+}
+
+// MemoryConfig is what the bot remembers of customers.
+type MemoryConfig struct {
+	FactKeys     []string      `koanf:"fact_keys"`     // keys remember_fact may store
+	QuietAfter   time.Duration `koanf:"quiet_after"`   // silence after which a conversation is summarised; 0: never
+	SummaryChars int           `koanf:"summary_chars"` // the longest summary
 }
 
 // DefaultConfig returns the configuration journeybot runs with when nothing is set: the values config.yaml documents.
@@ -119,10 +141,15 @@ func DefaultConfig() Config {
 		},
 		Bot: BotConfig{
 			TurnDeadline: 20 * time.Second, MaxToolSteps: 4, HistoryMessages: 20, KnowledgePassages: 3,
-			MaxMessageChars: 4000, MaxConcurrentModelCalls: 1000,
+			MaxMessageChars: 4000, MaxConcurrentModelCalls: 1000, TimelineTokens: 1200,
 		},
 		Knowledge: KnowledgeConfig{Dir: "knowledge"},
 		Webchat:   WebchatConfig{AllowedOrigins: []string{}, MaxFrameBytes: 16384, SendQueue: 256},
+		Identity:  IdentityConfig{PhoneRegion: "US"},
+		Memory: MemoryConfig{
+			FactKeys:   []string{"thermostat_model", "heating_system", "home_type", "preferred_contact"},
+			QuietAfter: 30 * time.Minute, SummaryChars: 1500,
+		},
 	}
 }
 
@@ -140,6 +167,9 @@ func (c Config) String() string {
 			fmt.Fprintf(&b, "%s = %q\n", f.key, x.String())
 		case string, []string:
 			fmt.Fprintf(&b, "%s = %q\n", f.key, x)
+		case journeystate.JourneyMap:
+			fmt.Fprintf(&b, "%s = %d stages, %d paths, %d goals, %d intents\n", f.key, len(x.Stages), len(x.Paths),
+				len(x.Goals), len(x.Intents))
 		default:
 			fmt.Fprintf(&b, "%s = %v\n", f.key, x)
 		}

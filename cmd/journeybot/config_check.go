@@ -90,7 +90,55 @@ func (c Config) validate(origin map[string]string) []error {
 	}
 	between("webchat.max_frame_bytes", c.Webchat.MaxFrameBytes, 1024, 1<<20)
 	between("webchat.send_queue", c.Webchat.SendQueue, 1, 65536)
+	between("bot.timeline_tokens", c.Bot.TimelineTokens, 0, 32000)
+	if r := c.Identity.PhoneRegion; r != "" && (len(r) != 2 || strings.ToUpper(r) != r || !isLetters(r)) {
+		bad("identity.phone_region", `must be a two-letter ISO 3166 region in capitals like "US", or "", got %q`, r)
+	}
+	for i, k := range c.Memory.FactKeys {
+		if !isLowerSnake(k) || len(k) > 64 {
+			bad("memory.fact_keys", "item %d must be a lower_snake name like \"thermostat_model\", got %q", i+1, k)
+		}
+	}
+	if c.Memory.QuietAfter != 0 {
+		within("memory.quiet_after", c.Memory.QuietAfter, time.Minute, 30*24*time.Hour)
+	}
+	between("memory.summary_chars", c.Memory.SummaryChars, 100, 20000)
+	if err := c.Journey.Validate(); err != nil {
+		for _, e := range splitJoined(err) {
+			bad("journey", "%v", e)
+		}
+	}
 	return errs
+}
+
+// splitJoined returns the errors an errors.Join holds, or err alone.
+func splitJoined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func isLetters(s string) bool {
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// isLowerSnake reports whether s is a lower_snake name: a letter, then letters, digits and single underscores.
+func isLowerSnake(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' || strings.HasSuffix(s, "_") || strings.Contains(s, "__") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // checkHTTPURL returns an error unless s is an absolute http or https URL with a host and no user info.

@@ -3,16 +3,21 @@ package main
 // Loading the configuration from config.yaml and the environment.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"iter"
 	"maps"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	yamlv3 "go.yaml.in/yaml/v3"
 
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/env/v2"
@@ -58,7 +63,19 @@ func LoadConfig(path string, environ []string) (Config, error) {
 			}
 			return Config{}, fmt.Errorf("%s: %w", path, err)
 		}
-		errs = append(errs, apply(&cfg, known, k.All(), func(string) string { return path }, origin)...)
+		values := k.All()
+		for _, f := range known {
+			if !f.structured || !k.Exists(f.key) {
+				continue
+			}
+			dropSubtree(values, f.key)
+			if err := setStructured(&cfg, f, k.Get(f.key)); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %w", path, f.key, err))
+				continue
+			}
+			origin[f.key] = path
+		}
+		errs = append(errs, apply(&cfg, known, values, func(string) string { return path }, origin)...)
 	}
 
 	openAI, err := loadEnv(environ, "OPENAI_", func(name, value string) (string, any) {
@@ -87,6 +104,8 @@ func LoadConfig(path string, environ []string) (Config, error) {
 		case !ok:
 			errs = append(errs, fmt.Errorf("environment: unknown variable %s%s", name, suggest(name, maps.Keys(envKeys))))
 			return "", nil
+		case known[key].structured:
+			return key, structuredText(value)
 		case known[key].typ == reflect.TypeFor[[]string]():
 			return key, splitList(value)
 		}
@@ -138,6 +157,50 @@ type field struct {
 	env   string // "JOURNEYBOT_BOT_TURN_DEADLINE"
 	index []int  // for reflect.Value.FieldByIndex
 	typ   reflect.Type
+	// structured fields (tag config:"yaml") hold a whole YAML subtree (the journey map, a list of tools), decoded
+	// with the yaml tags of their type; their variable holds the subtree as YAML or JSON text.
+	structured bool
+}
+
+// structuredText is an environment variable's value for a structured field, kept apart from plain text so that
+// apply decodes it as YAML.
+type structuredText string
+
+// dropSubtree deletes key and every key under it from values: a structured field's subtree is decoded whole.
+func dropSubtree(values map[string]any, key string) {
+	for k := range values {
+		if k == key || strings.HasPrefix(k, key+".") {
+			delete(values, k)
+		}
+	}
+}
+
+// yamlLine matches the position yaml.v3 puts in its errors; it is dropped because the subtree is decoded again
+// from a re-encoded copy, whose lines are not the file's.
+var yamlLine = regexp.MustCompile(`line \d+: `)
+
+// setStructured decodes raw (a YAML subtree as koanf read it, or structuredText from the environment) into the
+// structured field f of cfg, refusing keys its type does not have.
+func setStructured(cfg *Config, f field, raw any) error {
+	var text []byte
+	if st, ok := raw.(structuredText); ok {
+		text = []byte(st)
+	} else {
+		var err error
+		if text, err = yamlv3.Marshal(raw); err != nil {
+			return fmt.Errorf("cannot be read: %w", err)
+		}
+	}
+	dst := reflect.New(f.typ)
+	dec := yamlv3.NewDecoder(bytes.NewReader(text))
+	dec.KnownFields(true)
+	if err := dec.Decode(dst.Interface()); err != nil && !errors.Is(err, io.EOF) {
+		msg := yamlLine.ReplaceAllString(err.Error(), "")
+		msg = strings.ReplaceAll(msg, "yaml: unmarshal errors:\n  ", "")
+		return errors.New(strings.ReplaceAll(msg, "\n  ", "; "))
+	}
+	reflect.ValueOf(cfg).Elem().FieldByIndex(f.index).Set(dst.Elem())
+	return nil
 }
 
 // configFields lists Config's keys in declaration order, walking its koanf tags.
@@ -149,12 +212,13 @@ func configFields() []field {
 			sf := t.Field(i)
 			key := prefix + sf.Tag.Get("koanf")
 			idx := append(slices.Clone(index), i)
-			if sf.Type.Kind() == reflect.Struct {
+			structured := sf.Tag.Get("config") == "yaml"
+			if sf.Type.Kind() == reflect.Struct && !structured {
 				walk(sf.Type, key+".", idx)
 				continue
 			}
 			env := envPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
-			out = append(out, field{key: key, env: env, index: idx, typ: sf.Type})
+			out = append(out, field{key: key, env: env, index: idx, typ: sf.Type, structured: structured})
 		}
 	}
 	walk(reflect.TypeFor[Config](), "", nil)
@@ -181,7 +245,13 @@ func apply(cfg *Config, known map[string]field, values map[string]any, from func
 			errs = append(errs, fmt.Errorf("%s: unknown key %q%s", from(key), key, suggest(key, maps.Keys(known))))
 			continue
 		}
-		if err := set(v.FieldByIndex(f.index), raw); err != nil {
+		var err error
+		if f.structured {
+			err = setStructured(cfg, f, raw)
+		} else {
+			err = set(v.FieldByIndex(f.index), raw)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %s: %w", from(key), key, err))
 			continue
 		}
@@ -234,6 +304,16 @@ func set(dst reflect.Value, raw any) error {
 func setScalar(dst reflect.Value, raw any) error {
 	s, isString := raw.(string)
 	switch dst.Kind() {
+	case reflect.Bool:
+		b, ok := raw.(bool)
+		if isString {
+			v, err := strconv.ParseBool(strings.TrimSpace(s))
+			b, ok = v, err == nil
+		}
+		if !ok {
+			return fmt.Errorf("must be true or false, got %s", shown(raw))
+		}
+		dst.SetBool(b)
 	case reflect.String:
 		if raw != nil && !isString {
 			return fmt.Errorf("must be text, got %s (put it in quotes)", shown(raw))

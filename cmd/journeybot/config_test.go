@@ -16,6 +16,8 @@ import (
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
+
+	"github.com/journeybot/journeybot/journeystate"
 )
 
 const shippedConfig = "../../config.yaml"
@@ -25,6 +27,12 @@ func TestShippedConfigIsTheDefault(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadConfig(%s): %v", shippedConfig, err)
 	}
+	// The journey map is the demo company's: the defaults have none (journeys off), config.yaml ships Hearthly's.
+	if len(got.Journey.Stages) < 4 || len(got.Journey.Paths) == 0 || len(got.Journey.Intents) == 0 {
+		t.Errorf("config.yaml's journey map has %d stages, %d paths and %d intents; want a realistic demo map",
+			len(got.Journey.Stages), len(got.Journey.Paths), len(got.Journey.Intents))
+	}
+	got.Journey = journeystate.JourneyMap{}
 	if diff := cmp.Diff(DefaultConfig(), got); diff != "" {
 		t.Errorf("config.yaml differs from DefaultConfig (-want +got):\n%s", diff)
 	}
@@ -89,12 +97,25 @@ func TestLoadConfigEveryKey(t *testing.T) {
 		},
 		Bot: BotConfig{
 			TurnDeadline: 90 * time.Second, MaxToolSteps: 0, HistoryMessages: 50, KnowledgePassages: 5,
-			MaxMessageChars: 2000, MaxConcurrentModelCalls: 7,
+			MaxMessageChars: 2000, MaxConcurrentModelCalls: 7, TimelineTokens: 500,
 		},
 		Knowledge: KnowledgeConfig{Dir: "/srv/kb", BaseURL: "https://acme.example/help/"},
 		Prompts:   PromptsConfig{Dir: "/etc/journeybot/prompts"},
 		Webchat: WebchatConfig{
 			AllowedOrigins: []string{"https://acme.example", "http://localhost:3000"}, MaxFrameBytes: 32768, SendQueue: 64,
+			IdentitySecret: "site-secret",
+		},
+		Identity: IdentityConfig{PhoneRegion: "GB"},
+		Memory:   MemoryConfig{FactKeys: []string{"anvil_size"}, QuietAfter: 2 * time.Hour, SummaryChars: 800},
+		Journey: journeystate.JourneyMap{
+			Stages: []journeystate.Stage{
+				{Name: "browsing", Description: "Looking at anvils.", EnterOn: journeystate.EnterOn{Events: []string{"page_viewed"}}},
+				{Name: "owner", Description: "Owns an anvil.", Guidance: "Help them drop it.", Greeting: "Welcome back!",
+					EnterOn: journeystate.EnterOn{Events: []string{"order_placed"}, Rules: []journeystate.Rule{
+						{Event: "viewed_pricing", Count: 3, Within: journeystate.Duration(7 * 24 * time.Hour)},
+					}}},
+			},
+			Paths: []journeystate.Path{{Name: "main", Stages: []string{"browsing", "owner"}}},
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -241,6 +262,24 @@ func TestLoadConfigRefuses(t *testing.T) {
 			want: []string{"model.temperature: must be between 0 and 2, got NaN"}},
 		{name: "bad OPENAI_BASE_URL", environ: []string{"OPENAI_BASE_URL=localhost:11434"},
 			want: []string{"OPENAI_BASE_URL: model.base_url: must be an absolute http(s) URL"}},
+		{name: "journey unknown field", yaml: "journey:\n  stages:\n    - name: a\n      colour: red\n",
+			want: []string{"config.yaml: journey:", "field colour not found"}},
+		{name: "journey unknown stage in path",
+			yaml: "journey:\n  stages:\n    - name: a\n      description: A.\n  paths:\n    - name: p\n      stages: [a, purchse]\n",
+			want: []string{"journey:", `unknown stage "purchse"`}},
+		{name: "journey duplicate stage",
+			yaml: "journey:\n  stages:\n    - name: a\n      description: A.\n    - name: a\n      description: B.\n",
+			want: []string{"journey:", "duplicate", `"a"`}},
+		{name: "journey rule on unknown field",
+			yaml: "journey:\n  stages:\n    - name: a\n      description: A.\n      enter_on:\n        rules:\n" +
+				"          - event: e\n            count: 1\n            within: 1d\n            where:\n" +
+				"              - field: colour\n                equals: red\n",
+			want: []string{"journey:", "colour"}},
+		{name: "journey not a section", yaml: "journey: 3\n", want: []string{"journey:"}},
+		{name: "journey variable", environ: []string{`JOURNEYBOT_JOURNEY={"stages": [{"name": "A"}]}`},
+			want: []string{"JOURNEYBOT_JOURNEY: journey:"}},
+		{name: "fact key", yaml: "memory:\n  fact_keys: [\"Model Number\"]\n", want: []string{"memory.fact_keys: item 1"}},
+		{name: "phone region", yaml: "identity:\n  phone_region: usa\n", want: []string{"identity.phone_region"}},
 		{name: "every problem at once", yaml: "bot:\n  turn_deadline: soon\nlog:\n  level: loud\n",
 			environ: []string{"JOURNEYBOT_NOPE=1"},
 			want:    []string{"bot.turn_deadline", "log.level", "JOURNEYBOT_NOPE"}},

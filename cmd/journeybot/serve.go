@@ -41,6 +41,9 @@ type Main struct {
 	ready  atomic.Bool
 	served chan error
 
+	stopMemory context.CancelFunc
+	memoryDone chan struct{}
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -100,6 +103,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		MaxConcurrentModelCalls: cfg.Bot.MaxConcurrentModelCalls,
 		Temperature:             cfg.Model.Temperature,
 		MaxTokens:               cfg.Model.MaxTokens,
+		Journey:                 cfg.Journey,
+		FactKeys:                cfg.Memory.FactKeys,
+		TimelineTokens:          cfg.Bot.TimelineTokens,
+		PhoneRegion:             cfg.Identity.PhoneRegion,
+		QuietAfter:              cfg.Memory.QuietAfter,
+		SummaryChars:            cfg.Memory.SummaryChars,
 		Metrics:                 bot.NewMetrics(m.Registry),
 		Logger:                  m.Logger,
 	})
@@ -135,6 +144,13 @@ func (m *Main) Open(ctx context.Context) (err error) {
 
 	// Answer what was acknowledged before a crash or restart and never answered. Older messages are left: an
 	// answer hours late is more confusing than none, and an agent sees them in the transcript.
+	mctx, stop := context.WithCancel(context.Background())
+	m.stopMemory, m.memoryDone = stop, make(chan struct{})
+	go func() {
+		defer close(m.memoryDone)
+		m.Engine.RunMemory(mctx, memoryInterval)
+	}()
+
 	n, err := m.Engine.Resume(ctx, time.Now().Add(-resumeWindow))
 	if err != nil {
 		m.Logger.Error("resume unanswered conversations", "err", err)
@@ -143,6 +159,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	return nil
 }
+
+// memoryInterval is how often quiet conversations are looked for, to take them into their customers' summaries.
+const memoryInterval = time.Minute
 
 // resumeWindow is how far back Open looks for messages that were acknowledged but never answered.
 const resumeWindow = time.Hour
@@ -176,6 +195,10 @@ func (m *Main) close(ctx context.Context) error {
 		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, fmt.Errorf("http serve: %w", err))
 		}
+	}
+	if m.stopMemory != nil {
+		m.stopMemory()
+		<-m.memoryDone
 	}
 	if m.Engine != nil {
 		if err := m.Engine.Shutdown(ctx); err != nil {

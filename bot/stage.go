@@ -1,0 +1,90 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/journeybot/journeybot/journeystate"
+	"github.com/journeybot/journeybot/prompts"
+)
+
+// stageHistoryLimit bounds the events read to evaluate the journey map's rules for one new event.
+const stageHistoryLimit = 1000
+
+// advanceStage moves the customer to the stage the journey map says the event ev (already stored) leads to, if
+// any, recording the change as the rule's (actor "rule", the rule as cause, at the event's time). It returns the
+// customer's stage afterwards. A change that loses a race with another is decided again once.
+func (e *Engine) advanceStage(ctx context.Context, customerID string, ev journeystate.Event) (string, error) {
+	m := e.cfg.Journey
+	for attempt := 0; ; attempt++ {
+		cust, err := e.cfg.Store.Customer(ctx, customerID)
+		if err != nil {
+			return "", fmt.Errorf("load customer: %w", err)
+		}
+		if len(m.Stages) == 0 {
+			return cust.Stage, nil
+		}
+		var history []journeystate.Event
+		if window := m.MaxWindow(); window > 0 {
+			history, err = e.cfg.Store.Events(ctx, journeystate.EventQuery{
+				CustomerID: cust.ID, Limit: stageHistoryLimit, Newest: true,
+			})
+			if err != nil {
+				return cust.Stage, fmt.Errorf("load journey history: %w", err)
+			}
+			from := ev.Time.Add(-window)
+			kept := history[:0]
+			for _, h := range history {
+				if !h.Time.Before(from) && !h.Time.After(ev.Time) {
+					kept = append(kept, h)
+				}
+			}
+			history = kept
+		}
+		to, cause, ok := m.Next(cust.Stage, ev, history)
+		if !ok || to == cust.Stage {
+			return cust.Stage, nil
+		}
+		_, _, err = e.cfg.Store.SetStage(ctx, cust.ID, journeystate.StageChange{
+			From: cust.Stage, To: to, Actor: journeystate.ActorRule, Cause: cause,
+			Channel: ev.Channel, ConversationID: ev.ConversationID, Time: ev.Time,
+		})
+		if errors.Is(err, journeystate.ErrConflict) && attempt == 0 {
+			continue
+		}
+		if err != nil {
+			return cust.Stage, fmt.Errorf("set stage: %w", err)
+		}
+		e.cfg.Metrics.stageChange(to)
+		return to, nil
+	}
+}
+
+// nextStages returns the stages the model may move a customer in stage from to: those that follow it on a desired
+// path of the journey map.
+func (e *Engine) nextStages(from string) []string {
+	var out []string
+	for _, name := range e.cfg.Journey.StageNames() {
+		if name != from && e.cfg.Journey.CanMove(from, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// journeyData fills the journey part of a system prompt: the customer's stage with its description and guidance,
+// where the model may move them, and the intents it may report.
+func (e *Engine) journeyData(d *prompts.SystemData, cust journeystate.Customer) {
+	m := e.cfg.Journey
+	if len(m.Stages) == 0 {
+		return
+	}
+	if st, ok := m.Stage(cust.Stage); ok {
+		d.Stage = prompts.Stage{Name: st.Name, Description: st.Description, Guidance: st.Guidance}
+	}
+	d.NextStages = e.nextStages(cust.Stage)
+	for _, in := range m.Intents {
+		d.Intents = append(d.Intents, prompts.Intent{Name: in.Name, Description: in.Description})
+	}
+}
