@@ -206,12 +206,14 @@ func customerExists(ctx context.Context, tx *sql.Tx, id string) error {
 	return nil
 }
 
-const conversationColumns = `id, customer_id, channel, thread_id, owner, agent_id, last_seq, created_at, updated_at`
+const conversationColumns = `id, customer_id, channel, thread_id, owner, agent_id, last_seq, summarized_seq, ` +
+	`created_at, updated_at`
 
 func scanConversation(row scanner) (journeystate.Conversation, error) {
 	var c journeystate.Conversation
 	var owner, created, updated string
-	err := row.Scan(&c.ID, &c.CustomerID, &c.Channel, &c.ThreadID, &owner, &c.AgentID, &c.LastSeq, &created, &updated)
+	err := row.Scan(&c.ID, &c.CustomerID, &c.Channel, &c.ThreadID, &owner, &c.AgentID, &c.LastSeq, &c.SummarizedSeq,
+		&created, &updated)
 	if err != nil {
 		return journeystate.Conversation{}, notFound(err)
 	}
@@ -267,4 +269,32 @@ func prefixed(prefix, columns string) string {
 		parts[i] = prefix + p
 	}
 	return strings.Join(parts, ", ")
+}
+
+// QuietConversations returns the conversations not updated since before that hold messages the customer's summary
+// has not taken in, least recently updated first; see journeystate.Store. A conversation's UpdatedAt moves with
+// every message stored in it (and with every owner change), so one updated before before has had its newest message
+// stored before then. limit 0 means DefaultLimit; it is capped at MaxLimit.
+func (s *Store) QuietConversations(ctx context.Context, before time.Time, limit int) ([]journeystate.Conversation, error) {
+	limit, err := clampLimit(limit, DefaultLimit, MaxLimit)
+	if err != nil {
+		return nil, fmt.Errorf("quiet conversations: %w", err)
+	}
+	var out []journeystate.Conversation
+	err = s.readOne(ctx, func(q querier) error {
+		// "summarized_seq < last_seq" repeats the condition of the partial index conversations_unsummarized, which
+		// holds only the conversations waiting for a summary. A merged customer holds no conversation, but the
+		// check keeps one caught mid-merge out.
+		rows, err := q.QueryContext(ctx, `SELECT `+prefixed("c.", conversationColumns)+`
+			FROM conversations c
+			WHERE c.summarized_seq < c.last_seq AND c.updated_at < ?
+				AND (SELECT merged_into FROM customers WHERE id = c.customer_id) IS NULL
+			ORDER BY c.updated_at, c.id LIMIT ?`, formatTime(before), limit)
+		out, err = collect(rows, err, scanConversation)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("quiet conversations: %w", err)
+	}
+	return out, nil
 }

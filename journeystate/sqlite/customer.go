@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"time"
 
 	"github.com/journeybot/journeybot/journeystate"
 )
@@ -115,20 +117,38 @@ func customerByIdentity(ctx context.Context, q querier, channel, externalID stri
 		WHERE id = (SELECT customer_id FROM identities WHERE channel = ? AND external_id = ?)`, channel, externalID))
 }
 
-const customerColumns = `id, name, email, phone, traits, created_at, updated_at`
+const customerColumns = `id, name, email, phone, traits, stage, memory, merged_into, created_at, updated_at`
+
+// emptyJSON is how an empty traits or memory object is stored: scanCustomer skips decoding it, since
+// ResolveIdentity reads a customer on every message and most customers have neither.
+const emptyJSON = `{}`
 
 func scanCustomer(row scanner) (journeystate.Customer, error) {
 	var c journeystate.Customer
-	var traits, created, updated string
-	err := row.Scan(&c.ID, &c.Profile.Name, &c.Profile.Email, &c.Profile.Phone, &traits, &created, &updated)
+	var traits, memory, created, updated string
+	var mergedInto sql.NullString
+	err := row.Scan(&c.ID, &c.Profile.Name, &c.Profile.Email, &c.Profile.Phone, &traits, &c.Stage, &memory,
+		&mergedInto, &created, &updated)
 	if err != nil {
 		return journeystate.Customer{}, notFound(err)
 	}
-	if err := json.Unmarshal([]byte(traits), &c.Traits); err != nil {
-		return journeystate.Customer{}, fmt.Errorf("customer %s traits: %w", c.ID, err)
+	c.MergedInto = mergedInto.String
+	if traits != emptyJSON {
+		if err := json.Unmarshal([]byte(traits), &c.Traits); err != nil {
+			return journeystate.Customer{}, fmt.Errorf("customer %s traits: %w", c.ID, err)
+		}
+		if len(c.Traits) == 0 {
+			c.Traits = nil
+		}
 	}
-	if len(c.Traits) == 0 {
-		c.Traits = nil
+	if memory != emptyJSON {
+		if err := json.Unmarshal([]byte(memory), &c.Memory); err != nil {
+			return journeystate.Customer{}, fmt.Errorf("customer %s memory: %w", c.ID, err)
+		}
+		if len(c.Memory.Facts) == 0 {
+			c.Memory.Facts = nil
+		}
+		c.Memory.SummaryUpdatedAt = c.Memory.SummaryUpdatedAt.UTC()
 	}
 	if c.CreatedAt, err = parseTime(created); err != nil {
 		return journeystate.Customer{}, err
@@ -137,4 +157,266 @@ func scanCustomer(row scanner) (journeystate.Customer, error) {
 		return journeystate.Customer{}, err
 	}
 	return c, nil
+}
+
+// Bounds on what a customer holds, so that no caller (a model's tool call, a business event) can grow a customer
+// row without limit. Keys and values are counted in bytes.
+const (
+	maxProfileField = 500  // a name, email or phone
+	maxKey          = 100  // a trait or fact key
+	maxValue        = 2000 // a trait or fact value
+	maxEntries      = 200  // traits, and facts, a customer holds
+)
+
+// eventCustomerUpdated is recorded by UpdateCustomer (payload customerChange) and by Identify when a verified claim
+// fills profile fields (payload customerChange with the profile only).
+const eventCustomerUpdated = "customer_updated"
+
+// customerChange is the payload of a "customer_updated" event: only what changed. A trait or fact set to "" was
+// removed.
+type customerChange struct {
+	Profile journeystate.Profile `json:"profile,omitzero"`
+	Traits  map[string]string    `json:"traits,omitempty"`
+	Facts   map[string]string    `json:"facts,omitempty"`
+}
+
+func (ch customerChange) empty() bool {
+	return ch.Profile == (journeystate.Profile{}) && len(ch.Traits) == 0 && len(ch.Facts) == 0
+}
+
+// Identities returns the customer's identities, oldest first; see journeystate.Store. ErrNotFound when the customer
+// does not exist; a merged customer has none.
+func (s *Store) Identities(ctx context.Context, customerID string) ([]journeystate.Identity, error) {
+	var ids []journeystate.Identity
+	err := s.inRead(ctx, func(tx *sql.Tx) error {
+		if err := customerExists(ctx, tx, customerID); err != nil {
+			return err
+		}
+		var err error
+		ids, err = identitiesOf(ctx, tx, customerID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("identities of customer %s: %w", customerID, err)
+	}
+	return ids, nil
+}
+
+// identitiesOf returns the customer's identities, oldest first (rowid breaks ties: identities made together).
+func identitiesOf(ctx context.Context, q querier, customerID string) ([]journeystate.Identity, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+identityColumns+` FROM identities WHERE customer_id = ?
+		ORDER BY created_at, rowid`, customerID)
+	return collect(rows, err, scanIdentity)
+}
+
+const identityColumns = `channel, external_id, customer_id, level, created_at`
+
+func scanIdentity(row scanner) (journeystate.Identity, error) {
+	var id journeystate.Identity
+	var level, created string
+	if err := row.Scan(&id.Channel, &id.ExternalID, &id.CustomerID, &level, &created); err != nil {
+		return journeystate.Identity{}, notFound(err)
+	}
+	id.Level = journeystate.Level(level)
+	var err error
+	id.CreatedAt, err = parseTime(created)
+	return id, err
+}
+
+// UpdateCustomer applies u and records a "customer_updated" event whose payload is what changed; see
+// journeystate.Store. u.Actor must be a known actor; u.ConversationID, when set, must be the customer's. Profile
+// fields are bounded to 500 bytes, trait and fact keys to 100 and values to 2000, and a customer holds at most 200
+// traits and 200 facts: an update beyond these is refused whole.
+func (s *Store) UpdateCustomer(ctx context.Context, id string, u journeystate.CustomerUpdate) (journeystate.Customer, error) {
+	if err := validUpdate(u); err != nil {
+		return journeystate.Customer{}, fmt.Errorf("update customer %s: %w", id, err)
+	}
+	var c journeystate.Customer
+	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+		var err error
+		if c, err = customerByID(ctx, tx, id); err != nil {
+			return err
+		}
+		if c.MergedInto != "" {
+			return fmt.Errorf("customer was merged into %s: %w", c.MergedInto, journeystate.ErrConflict)
+		}
+		if err := checkConversation(ctx, tx, c.ID, u.ConversationID); err != nil {
+			return err
+		}
+		traits, facts := len(c.Traits), len(c.Memory.Facts)
+		change := applyUpdate(&c, u)
+		if change.empty() {
+			return nil
+		}
+		// Only growth is refused: a merge may have left a customer above the bound, and removing must still work.
+		if (len(c.Traits) > maxEntries && len(c.Traits) > traits) ||
+			(len(c.Memory.Facts) > maxEntries && len(c.Memory.Facts) > facts) {
+			return fmt.Errorf("a customer holds at most %d traits and %d facts", maxEntries, maxEntries)
+		}
+		c.UpdatedAt = s.stamp()
+		if err := saveCustomer(ctx, tx, c); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, c.ID, change, u.Actor, u.Cause, u.Channel, u.ConversationID, c.UpdatedAt)
+	})
+	if err != nil {
+		return journeystate.Customer{}, fmt.Errorf("update customer %s: %w", id, err)
+	}
+	return c, nil
+}
+
+func validUpdate(u journeystate.CustomerUpdate) error {
+	if err := validActor(u.Actor); err != nil {
+		return err
+	}
+	if err := validProfile(u.Profile); err != nil {
+		return err
+	}
+	for what, m := range map[string]map[string]string{"trait": u.Traits, "fact": u.Facts} {
+		if len(m) > maxEntries {
+			return fmt.Errorf("%d %ss in one update, at most %d", len(m), what, maxEntries)
+		}
+		for k, v := range m {
+			if k == "" || len(k) > maxKey {
+				return fmt.Errorf("%s key %.20q...: a key has 1 to %d bytes", what, k, maxKey)
+			}
+			if len(v) > maxValue {
+				return fmt.Errorf("%s %q: a value has at most %d bytes, got %d", what, k, maxValue, len(v))
+			}
+		}
+	}
+	return nil
+}
+
+func validProfile(p journeystate.Profile) error {
+	for _, f := range []string{p.Name, p.Email, p.Phone} {
+		if len(f) > maxProfileField {
+			return fmt.Errorf("a profile field has at most %d bytes, got %d", maxProfileField, len(f))
+		}
+	}
+	return nil
+}
+
+// applyUpdate applies u to c and returns what changed.
+func applyUpdate(c *journeystate.Customer, u journeystate.CustomerUpdate) customerChange {
+	var ch customerChange
+	set := func(stored *string, to string, changed *string) {
+		if to != "" && *stored != to {
+			*stored, *changed = to, to
+		}
+	}
+	set(&c.Profile.Name, u.Profile.Name, &ch.Profile.Name)
+	set(&c.Profile.Email, u.Profile.Email, &ch.Profile.Email)
+	set(&c.Profile.Phone, u.Profile.Phone, &ch.Profile.Phone)
+	c.Traits, ch.Traits = mergeEntries(c.Traits, u.Traits)
+	c.Memory.Facts, ch.Facts = mergeEntries(c.Memory.Facts, u.Facts)
+	return ch
+}
+
+// mergeEntries merges update into stored ("" removes a key) and returns the result and what changed.
+func mergeEntries(stored, update map[string]string) (merged, changed map[string]string) {
+	for k, v := range update {
+		old, ok := stored[k]
+		if (v == "" && !ok) || (ok && old == v) {
+			continue
+		}
+		if changed == nil {
+			changed = make(map[string]string)
+			stored = maps.Clone(stored)
+			if stored == nil {
+				stored = make(map[string]string)
+			}
+		}
+		changed[k] = v
+		if v == "" {
+			delete(stored, k)
+		} else {
+			stored[k] = v
+		}
+	}
+	if len(stored) == 0 {
+		stored = nil
+	}
+	return stored, changed
+}
+
+// fillProfile sets c's empty profile fields from p and returns the fields it set.
+func fillProfile(c *journeystate.Customer, p journeystate.Profile) journeystate.Profile {
+	var filled journeystate.Profile
+	fill := func(stored *string, from string, set *string) {
+		if *stored == "" && from != "" {
+			*stored, *set = from, from
+		}
+	}
+	fill(&c.Profile.Name, p.Name, &filled.Name)
+	fill(&c.Profile.Email, p.Email, &filled.Email)
+	fill(&c.Profile.Phone, p.Phone, &filled.Phone)
+	return filled
+}
+
+// recordChange records a "customer_updated" event with change as its payload.
+func (s *Store) recordChange(ctx context.Context, tx *sql.Tx, customerID string, change customerChange, actor journeystate.Actor, cause, channel, conversationID string, at time.Time) error {
+	payload, err := json.Marshal(change)
+	if err != nil {
+		return err
+	}
+	_, err = s.insertEvent(ctx, tx, journeystate.Event{
+		CustomerID: customerID, ConversationID: conversationID, Type: eventCustomerUpdated, Channel: channel,
+		Actor: actor, Cause: cause, Payload: payload, Time: at,
+	})
+	return err
+}
+
+func customerByID(ctx context.Context, q querier, id string) (journeystate.Customer, error) {
+	c, err := scanCustomer(q.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = ?`, id))
+	if err != nil {
+		return journeystate.Customer{}, fmt.Errorf("customer %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// saveCustomer writes c's profile, traits, stage, memory and updated_at.
+func saveCustomer(ctx context.Context, tx *sql.Tx, c journeystate.Customer) error {
+	traits, err := marshalObject(c.Traits)
+	if err != nil {
+		return fmt.Errorf("customer %s traits: %w", c.ID, err)
+	}
+	memory, err := marshalObject(c.Memory)
+	if err != nil {
+		return fmt.Errorf("customer %s memory: %w", c.ID, err)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE customers SET name = ?, email = ?, phone = ?, traits = ?, stage = ?,
+		memory = ?, updated_at = ? WHERE id = ?`,
+		c.Profile.Name, c.Profile.Email, c.Profile.Phone, traits, c.Stage, memory, formatTime(c.UpdatedAt), c.ID)
+	if err != nil {
+		return fmt.Errorf("update customer %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// marshalObject encodes v as a JSON object, an empty one ({}) for nil or an empty map.
+func marshalObject(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	if string(b) == "null" {
+		return emptyJSON, nil
+	}
+	return string(b), nil
+}
+
+// checkConversation checks that conversationID, when set, is a conversation of the customer.
+func checkConversation(ctx context.Context, q querier, customerID, conversationID string) error {
+	if conversationID == "" {
+		return nil
+	}
+	conv, err := conversationByID(ctx, q, conversationID)
+	if err != nil {
+		return fmt.Errorf("conversation %s: %w", conversationID, err)
+	}
+	if conv.CustomerID != customerID {
+		return fmt.Errorf("conversation %s is not the customer's", conversationID)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,9 +91,9 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, e journeystate.Even
 	return e, nil
 }
 
-// Events returns the events the query selects, oldest first; see journeystate.Store. At least one of q.CustomerID
-// and q.ConversationID is required; when both are set an event must match both. ErrNotFound when the customer or
-// the conversation named does not exist. q.Limit 0 means DefaultLimit; it is capped at MaxLimit.
+// Events returns the events the query selects, oldest first (with q.Newest, the newest of them, still oldest
+// first); see journeystate.Store. At least one of q.CustomerID and q.ConversationID is required; when both are set
+// an event must match both. ErrNotFound when the customer or the conversation named does not exist. q.Limit 0 means DefaultLimit; it is capped at MaxLimit.
 func (s *Store) Events(ctx context.Context, q journeystate.EventQuery) ([]journeystate.Event, error) {
 	if q.CustomerID == "" && q.ConversationID == "" {
 		return nil, errors.New("list events: a customer or a conversation is required")
@@ -110,8 +111,12 @@ func (s *Store) Events(ctx context.Context, q journeystate.EventQuery) ([]journe
 		where, args = append(where, "conversation_id = ?"), append(args, q.ConversationID)
 	}
 	args = append(args, q.AfterSeq, limit)
+	order := "seq"
+	if q.Newest {
+		order = "seq DESC" // the newest; reversed below
+	}
 	query := `SELECT ` + eventColumns + ` FROM events WHERE ` + strings.Join(where, " AND ") +
-		` AND seq > ? ORDER BY seq LIMIT ?`
+		` AND seq > ? ORDER BY ` + order + ` LIMIT ?`
 	var events []journeystate.Event
 	err = s.inRead(ctx, func(tx *sql.Tx) error {
 		if q.CustomerID != "" {
@@ -130,6 +135,9 @@ func (s *Store) Events(ctx context.Context, q journeystate.EventQuery) ([]journe
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
+	}
+	if q.Newest {
+		slices.Reverse(events)
 	}
 	return events, nil
 }
