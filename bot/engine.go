@@ -53,6 +53,11 @@ type Config struct {
 	MaxConcurrentModelCalls int
 	Temperature             float32
 	MaxTokens               int
+	// Tools are the company's own HTTP tools, offered to the model besides the built-in ones; check them with
+	// ValidateHTTPTools at start (New leaves out, and logs, any that fails it). ToolAuth holds, by tool name, the
+	// value of each one's AuthHeader, read from its AuthEnv.
+	Tools    []HTTPTool
+	ToolAuth map[string]string
 
 	Metrics *Metrics // nil: no metrics
 	Logger  *slog.Logger
@@ -110,7 +115,7 @@ func New(cfg Config) *Engine {
 		modelSlots: slots,
 		cfg:        cfg,
 		log:        cfg.Logger,
-		tools:      newToolbox(knowledgeTool{store: cfg.Store}),
+		tools:      newToolbox(append([]tool{knowledgeTool{store: cfg.Store}}, httpTools(cfg)...)...),
 		channels:   make(map[string]channels.Channel),
 		convs:      make(map[string]*convState),
 		base:       base,
