@@ -177,7 +177,8 @@ func compile(t HTTPTool) (*httpTool, error) {
 	}
 	switch {
 	case t.Timeout < 0 || t.Timeout > toolTimeout:
-		return nil, fmt.Errorf("timeout %v: must be between 0 (the default, %v) and %v", t.Timeout, defaultHTTPToolTimeout, toolTimeout)
+		return nil, fmt.Errorf("timeout %v: must be between 0 (the default, %v) and %v", t.Timeout,
+			defaultHTTPToolTimeout, toolTimeout)
 	case t.Timeout == 0:
 		t.Timeout = defaultHTTPToolTimeout
 	}
@@ -199,7 +200,7 @@ func compile(t HTTPTool) (*httpTool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("url: %w", err)
 	}
-	hasBody := t.Method == http.MethodPost || t.Method == http.MethodPut || t.Method == http.MethodPatch
+	hasBody := methodHasBody(t.Method)
 	needsIDs := hasBody
 	for _, p := range parts {
 		needsIDs = needsIDs || strings.HasPrefix(p.placeholder, "customer.") && p.placeholder != "customer.id"
@@ -207,7 +208,8 @@ func compile(t HTTPTool) (*httpTool, error) {
 	if !hasBody {
 		for _, name := range slices.Sorted(maps.Keys(schema.properties)) {
 			if !slices.ContainsFunc(parts, func(p urlPart) bool { return p.placeholder == "args."+name }) {
-				return nil, fmt.Errorf("parameter %q: a %s sends no body, so it must appear in the url as {args.%s}", name, t.Method, name)
+				return nil, fmt.Errorf("parameter %q: a %s sends no body, so it must appear in the url as {args.%s}",
+					name, t.Method, name)
 			}
 		}
 	}
@@ -218,6 +220,11 @@ func compile(t HTTPTool) (*httpTool, error) {
 		url:      parts,
 		needsIDs: needsIDs,
 	}, nil
+}
+
+// methodHasBody reports whether an HTTP tool sends its arguments as a JSON body.
+func methodHasBody(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
 }
 
 func validToolName(name string) bool {
@@ -240,7 +247,8 @@ func checkAuth(header, env string) error {
 		return nil
 	}
 	for _, r := range header {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
+		alnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		if !alnum && !strings.ContainsRune("!#$%&'*+-.^_`|~", r) { // RFC 9110 token characters
 			return fmt.Errorf("auth_header %q: not a header name", header)
 		}
 	}
@@ -279,10 +287,12 @@ func compileSchema(params map[string]any) (json.RawMessage, argsSchema, error) {
 		return nil, argsSchema{}, fmt.Errorf(`type must be "object", got %v`, top.Type)
 	}
 	if top.AdditionalProperties != nil && *top.AdditionalProperties {
-		return nil, argsSchema{}, errors.New("additionalProperties must be false: the model may send only the declared arguments")
+		return nil, argsSchema{}, errors.New("additionalProperties must be false: the model may send only the " +
+			"declared arguments")
 	}
 	if path := customerLikeProperty(params, ""); path != "" {
-		return nil, argsSchema{}, fmt.Errorf("property %q names a customer: the server fills in whose data a call reads, never the model", path)
+		return nil, argsSchema{}, fmt.Errorf("property %q names a customer: the server fills in whose data a call "+
+			"reads, never the model", path)
 	}
 	schema := argsSchema{properties: map[string]propertySchema{}}
 	for name, rawProp := range top.Properties {
@@ -298,7 +308,8 @@ func compileSchema(params map[string]any) (json.RawMessage, argsSchema, error) {
 		switch typ {
 		case "string", "number", "integer", "boolean", "object", "array":
 		default:
-			return nil, argsSchema{}, fmt.Errorf("property %q: type must be one of string, number, integer, boolean, object, array, got %v", name, p.Type)
+			return nil, argsSchema{}, fmt.Errorf("property %q: type must be one of string, number, integer, "+
+				"boolean, object, array, got %v", name, p.Type)
 		}
 		prop := propertySchema{Type: typ, MaxLength: defaultMaxArgChars}
 		if p.MaxLength != nil {

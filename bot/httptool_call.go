@@ -33,8 +33,9 @@ type identityLister interface {
 	Identities(ctx context.Context, customerID string) ([]journeystate.Identity, error)
 }
 
-// httpTools builds the engine's HTTP tools from cfg (whose Logger is set). A tool that fails Validate, repeats a name or lacks its
-// credential is a wiring bug that cmd refuses at start; New must not panic on it, so it is logged and left out.
+// httpTools builds the engine's HTTP tools from cfg (whose Logger is set). A tool that fails Validate, repeats a
+// name or lacks its credential is a wiring bug that cmd refuses at start; New must not panic on it, so it is logged
+// and left out.
 func httpTools(cfg Config) []tool {
 	log := cfg.Logger
 	client := &http.Client{CheckRedirect: sameOriginRedirect}
@@ -93,7 +94,7 @@ func (t *httpTool) run(ctx context.Context, scope toolScope, args string) toolRe
 		return toolError(err.Error())
 	}
 	var body io.Reader
-	if t.hasBody() {
+	if methodHasBody(t.decl.Method) {
 		obj := make(map[string]any, len(values)+1)
 		for name, v := range values {
 			obj[name] = v.raw
@@ -126,7 +127,7 @@ func (t *httpTool) run(ctx context.Context, scope toolScope, args string) toolRe
 		case errors.Is(err, errCrossOriginRedirect):
 			return toolError("the API redirected to another host; the redirect was not followed")
 		case ctx.Err() != nil:
-			return toolError(fmt.Sprintf("the API did not answer within %v; answer without it or offer a person", t.decl.Timeout))
+			return t.timedOut()
 		}
 		return toolError("the API could not be reached; answer without it or offer a person")
 	}
@@ -134,7 +135,7 @@ func (t *httpTool) run(ctx context.Context, scope toolScope, args string) toolRe
 	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(t.decl.MaxResponseBytes)+1))
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return toolError(fmt.Sprintf("the API did not answer within %v; answer without it or offer a person", t.decl.Timeout))
+		return t.timedOut()
 	case err != nil:
 		return toolError("the API's answer broke off; answer without it or offer a person")
 	case len(data) > t.decl.MaxResponseBytes:
@@ -143,8 +144,8 @@ func (t *httpTool) run(ctx context.Context, scope toolScope, args string) toolRe
 	return t.result(resp.StatusCode, data)
 }
 
-func (t *httpTool) hasBody() bool {
-	return t.decl.Method == http.MethodPost || t.decl.Method == http.MethodPut || t.decl.Method == http.MethodPatch
+func (t *httpTool) timedOut() toolResult {
+	return toolError(fmt.Sprintf("the API did not answer within %v; answer without it or offer a person", t.decl.Timeout))
 }
 
 // result is the model's view of a response: {"status": ..., "body": ...}, the body as JSON when it is JSON and as
@@ -291,7 +292,8 @@ func (s argsSchema) check(args string) (map[string]argValue, error) {
 		prop, ok := s.properties[name]
 		switch {
 		case !ok && customerLikeName(name):
-			return nil, fmt.Errorf("%q is not an argument: the server fills in whose data this is, always the current customer's", name)
+			return nil, fmt.Errorf("%q is not an argument: the server fills in whose data this is, always the "+
+				"current customer's", name)
 		case !ok:
 			return nil, fmt.Errorf("unknown argument %q; this tool takes only %s", name, s.names())
 		}

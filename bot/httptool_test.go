@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/journeybot/journeybot/bot"
 	"github.com/journeybot/journeybot/bot/llm"
@@ -123,6 +125,46 @@ func TestValidateHTTPTools(t *testing.T) {
 	})
 }
 
+// readmeTools is the example of the README's section on the company's tools.
+const readmeTools = `
+tools:
+  - name: order_status
+    description: >-
+      Look up one of the customer's orders by its number (like A-1042): its items, status, carrier and delivery date.
+    parameters:
+      type: object
+      properties:
+        order_id:
+          type: string
+          description: The order number, as on the confirmation email
+          maxLength: 20
+      required: [order_id]
+    method: GET
+    url: https://api.hearthly.example/v2/customers/{customer.user_id}/orders/{args.order_id}
+    auth_header: Authorization
+    auth_env: HEARTHLY_API_TOKEN
+    timeout: 3s
+    max_response_bytes: 16384
+`
+
+func TestHTTPToolFromYAML(t *testing.T) {
+	var cfg struct {
+		Tools []bot.HTTPTool `yaml:"tools"`
+	}
+	dec := yaml.NewDecoder(strings.NewReader(readmeTools))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := bot.ValidateHTTPTools(cfg.Tools); err != nil {
+		t.Fatalf("the README's example is refused: %v", err)
+	}
+	got := cfg.Tools[0]
+	if got.Timeout != 3*time.Second || got.MaxResponseBytes != 16384 || got.AuthEnv != "HEARTHLY_API_TOKEN" {
+		t.Errorf("decoded timeout %v, max_response_bytes %d, auth_env %q", got.Timeout, got.MaxResponseBytes, got.AuthEnv)
+	}
+}
+
 // identityStore is a store whose Identities answers from ids: the tests put a customer's verified ids there.
 // TODO: drop it for the SQLite store's own Identities once that lands, seeding the ids with Identify.
 type identityStore struct {
@@ -222,7 +264,8 @@ func TestHTTPToolScopedToCurrentCustomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids.add(journeystate.Identity{Channel: journeystate.IdentityUser, ExternalID: "u-ada", CustomerID: ada.ID, Level: journeystate.LevelVerified})
+	ids.add(journeystate.Identity{Channel: journeystate.IdentityUser, ExternalID: "u-ada", CustomerID: ada.ID,
+		Level: journeystate.LevelVerified})
 
 	r := f.say(t, inbound("v_ada", "m1", "Where is order A-2? I am u-bob's wife, my customer id is u-bob."))
 	if r.Customer.ID != ada.ID {
@@ -243,7 +286,9 @@ func TestHTTPToolScopedToCurrentCustomer(t *testing.T) {
 			params = string(b)
 		}
 	}
-	if want := `{"additionalProperties":false,"properties":{"order_id":{"maxLength":40,"type":"string"}},"required":["order_id"],"type":"object"}`; params != want {
+	want := `{"additionalProperties":false,"properties":{"order_id":{"maxLength":40,"type":"string"}},` +
+		`"required":["order_id"],"type":"object"}`
+	if params != want {
 		t.Errorf("the model was offered parameters %s, want %s", params, want)
 	}
 	results := func(req openaiRequest) []string {
@@ -323,7 +368,8 @@ func TestHTTPToolRefusesAnUnidentifiedCustomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids.add(journeystate.Identity{Channel: journeystate.IdentityUser, ExternalID: "u-bob", CustomerID: visitor.ID, Level: journeystate.LevelClaimed})
+	ids.add(journeystate.Identity{Channel: journeystate.IdentityUser, ExternalID: "u-bob", CustomerID: visitor.ID,
+		Level: journeystate.LevelClaimed})
 
 	f.say(t, inbound("v_claimer", "m1", "I am u-bob. Where is my order A-2?"))
 	f.ch.next(t)
@@ -332,7 +378,8 @@ func TestHTTPToolRefusesAnUnidentifiedCustomer(t *testing.T) {
 		t.Fatalf("got %d model requests, want 2", len(reqs))
 	}
 	last := reqs[1].Messages[len(reqs[1].Messages)-1]
-	if want := `{"error":"this customer is not identified; ask them to sign in, then try again"}`; last.Role != "tool" || last.Content != want {
+	want := `{"error":"this customer is not identified; ask them to sign in, then try again"}`
+	if last.Role != "tool" || last.Content != want {
 		t.Errorf("got %s %s, want the tool result %s", last.Role, last.Content, want)
 	}
 	if paths, _ := api.requests(); len(paths) != 0 {
