@@ -34,13 +34,16 @@ const (
 //
 // The server, never the model, says whose data a call reads: the URL's {customer.*} placeholders are filled from
 // the current customer's verified identities, and the schema may not declare an argument that names a customer.
-// A call for a customer who lacks an id the URL needs is answered "not identified" without any request.
+// A call for a customer who lacks an id the URL needs is answered "not identified" without any request. So that a
+// declaration cannot forget to scope its calls, the URL must hold a {customer.*} placeholder unless the tool is
+// Public.
 //
 // GET and DELETE send no body: the arguments reach the API only through {args.NAME} placeholders, so every
 // declared argument must appear in the URL. POST, PUT and PATCH send the validated arguments as a JSON object with
 // one more key, "customer", that the server fills: {"id": journeybot's customer id, "user_id", "email", "phone"},
-// each of the last three present only when the customer holds it verified. An API that scopes a write by one of
-// them should also put it in the URL, so that a call for a customer without it is never made.
+// each of the last three present only when the customer holds it verified (none for a Public tool). An API that
+// scopes a write by one of them should also put it in the URL, so that a call for a customer without it is never
+// made.
 type HTTPTool struct {
 	// Name is what the model calls: lower_snake_case, at most 64 characters, not a built-in tool's name.
 	Name string `yaml:"name" koanf:"name"`
@@ -66,12 +69,15 @@ type HTTPTool struct {
 	Timeout time.Duration `yaml:"timeout" koanf:"timeout"`
 	// MaxResponseBytes bounds the response body; default 16 KiB, at most 1 MiB. A larger body is an error result.
 	MaxResponseBytes int `yaml:"max_response_bytes" koanf:"max_response_bytes"`
+	// Public says that the API serves no customer's data (a product catalogue, store hours): its URL holds no
+	// {customer.*} placeholder and its body no "customer".
+	Public bool `yaml:"public" koanf:"public"`
 }
 
 // Validate reports what is wrong with t, naming the tool, or nil when the engine can run it: a bad or built-in
 // name, a schema that is not an object schema, an argument named like a customer id, a URL that is not an
-// absolute http(s) URL, an unknown placeholder or one naming an undeclared argument, a bad method, auth set by
-// half, or limits out of range.
+// absolute http(s) URL, an unknown placeholder or one naming an undeclared argument, a URL without a {customer.*}
+// placeholder (unless Public) or with one (if Public), a bad method, auth set by half, or limits out of range.
 func (t HTTPTool) Validate() error {
 	_, err := compileHTTPTool(t)
 	return err
@@ -201,9 +207,17 @@ func compile(t HTTPTool) (*httpTool, error) {
 		return nil, fmt.Errorf("url: %w", err)
 	}
 	hasBody := methodHasBody(t.Method)
-	needsIDs := hasBody
+	scoped, needsIDs := false, hasBody && !t.Public
 	for _, p := range parts {
+		scoped = scoped || strings.HasPrefix(p.placeholder, "customer.")
 		needsIDs = needsIDs || strings.HasPrefix(p.placeholder, "customer.") && p.placeholder != "customer.id"
+	}
+	switch {
+	case !scoped && !t.Public:
+		return nil, fmt.Errorf("url %q: names no {customer.*}, so nothing limits a call to the current customer's "+
+			"data; set public: true for an API that serves no customer's data", t.URL)
+	case scoped && t.Public:
+		return nil, fmt.Errorf("url %q: a public tool is given no customer ids; drop public or the {customer.*}", t.URL)
 	}
 	if !hasBody {
 		for _, name := range slices.Sorted(maps.Keys(schema.properties)) {

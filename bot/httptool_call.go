@@ -99,7 +99,9 @@ func (t *httpTool) run(ctx context.Context, scope toolScope, args string) toolRe
 		for name, v := range values {
 			obj[name] = v.raw
 		}
-		obj["customer"] = ids
+		if !t.decl.Public {
+			obj["customer"] = ids
+		}
 		b, err := json.Marshal(obj)
 		if err != nil {
 			return toolError("arguments refused: " + err.Error())

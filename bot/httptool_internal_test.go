@@ -258,6 +258,19 @@ func TestHTTPToolCall(t *testing.T) {
 			wantReqs: []companyRequest{{Method: "POST", Path: "/customers/u%2Fada%201/returns", ContentType: "application/json",
 				Body: `{"customer":{"id":"cust-ada","user_id":"u/ada 1","email":"ada@example.com"},"items":2,"order_id":"A-1","reason":"late"}`}},
 		},
+		{
+			name:   "a public tool's body carries no customer",
+			handle: func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, `{"in_stock":true}`) },
+			tweak: func(d *HTTPTool) {
+				d.Name, d.Method, d.Public = "stock", "POST", true
+				d.URL = strings.Replace(d.URL, "/customers/{customer.user_id}/orders/{args.order_id}", "/stock", 1)
+			},
+			ids:  fakeIdentities{}, // an anonymous visitor may ask
+			args: `{"order_id":"A-1"}`,
+			want: `{"status":200,"body":{"in_stock":true}}`,
+			wantReqs: []companyRequest{{Method: "POST", Path: "/stock", ContentType: "application/json",
+				Body: `{"order_id":"A-1"}`}},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			handle := tc.handle
@@ -330,7 +343,7 @@ func TestHTTPToolTimeout(t *testing.T) {
 }
 
 func TestHTTPToolArguments(t *testing.T) {
-	decl := HTTPTool{Name: "t", Description: "d", Method: "POST", URL: "https://api.example/x",
+	decl := HTTPTool{Name: "t", Description: "d", Method: "POST", URL: "https://api.example/x", Public: true,
 		Parameters: map[string]any{"type": "object", "required": []any{"s"}, "properties": map[string]any{
 			"s": map[string]any{"type": "string", "maxLength": 3},
 			"n": map[string]any{"type": "number"},

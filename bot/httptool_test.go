@@ -49,10 +49,17 @@ func TestValidateHTTPTools(t *testing.T) {
 			d.URL = "http://api.hearthly.example/customers/{customer.id}/summary?email={customer.email}"
 		}, ""},
 		{"body method with an argument outside the url", func(d *bot.HTTPTool) {
-			d.Method, d.URL = "POST", "https://api.hearthly.example/returns"
+			d.Method, d.URL = "POST", "https://api.hearthly.example/customers/{customer.user_id}/returns"
 			props(d)["reason"] = map[string]any{"type": "string", "enum": []any{"damaged", "late"}}
 			d.Parameters["required"] = []any{}
 		}, ""},
+		{"public tool", func(d *bot.HTTPTool) {
+			d.Public, d.Name, d.URL = true, "product_info", "https://api.hearthly.example/products/{args.order_id}"
+		}, ""},
+		{"no customer placeholder", func(d *bot.HTTPTool) { d.URL = "https://api.hearthly.example/orders/{args.order_id}" },
+			`tool "order_status": url "https://api.hearthly.example/orders/{args.order_id}": names no {customer.*}`},
+		{"public with a customer placeholder", func(d *bot.HTTPTool) { d.Public = true },
+			"a public tool is given no customer ids"},
 		{"bad name", func(d *bot.HTTPTool) { d.Name = "Order-Status" }, `tool "Order-Status": name must be lower_snake_case`},
 		{"empty name", func(d *bot.HTTPTool) { d.Name = "" }, `tool "": name must be lower_snake_case`},
 		{"built-in name", func(d *bot.HTTPTool) { d.Name = "search_knowledge" }, `tool "search_knowledge": name is a built-in tool's`},
