@@ -76,6 +76,9 @@ func sameOriginRedirect(req *http.Request, via []*http.Request) error {
 
 func (t *httpTool) spec() llm.Tool { return t.llmSpec }
 
+// run checks the model's arguments, fills the URL (and the body) with them and with the ids of scope's customer,
+// and makes one request within the tool's timeout. Nothing is requested when the arguments are refused or the
+// customer lacks an id the call needs.
 func (t *httpTool) run(ctx context.Context, scope toolScope, args string) toolResult {
 	values, err := t.schema.check(args)
 	if err != nil {
