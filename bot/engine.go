@@ -53,6 +53,11 @@ type Config struct {
 	MaxConcurrentModelCalls int
 	Temperature             float32
 	MaxTokens               int
+	// Tools are the company's own HTTP tools, offered to the model besides the built-in ones; check them with
+	// ValidateHTTPTools at start (New leaves out, and logs, any that fails it). ToolAuth holds, by tool name, the
+	// value of each one's AuthHeader, read from its AuthEnv.
+	Tools    []HTTPTool
+	ToolAuth map[string]string
 
 	// Journey is the journey map: the stages a customer moves through and what moves them. Its zero value has no
 	// stages: journeys are off, and the stage tools are not offered.
@@ -159,7 +164,7 @@ func New(cfg Config) *Engine {
 	if len(cfg.FactKeys) > 0 {
 		tools = append(tools, factTool{e})
 	}
-	e.tools = newToolbox(tools...)
+	e.tools = newToolbox(append(tools, httpTools(cfg)...)...)
 	return e
 }
 
