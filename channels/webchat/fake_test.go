@@ -156,6 +156,9 @@ type frame struct {
 	Code           string          `json:"code"`
 	Truncated      *bool           `json:"truncated"` // nil when absent
 	Limits         welcomeLimits   `json:"limits"`
+	Frame          string          `json:"frame"`
+	Verified       bool            `json:"verified"`
+	CustomerName   string          `json:"customer_name"`
 }
 
 func (f frame) wire(t *testing.T) wireMessage {

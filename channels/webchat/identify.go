@@ -74,7 +74,8 @@ func verifyHash(secret, userID, hash string) bool {
 
 // validateIdentify checks the claims of a decoded identify frame and returns the frame to act on: email, phone and
 // name trimmed of surrounding white space, the user id exactly as sent (it is what the hash signs), the hash in
-// lowercase. Its errors are *frameError values with code bad_request.
+// lowercase. A user id may not hold U+FFFD: it is what invalid UTF-8 decodes to, and the site would have signed
+// other bytes. Its errors are *frameError values with code bad_request.
 func validateIdentify(f clientFrame) (clientFrame, error) {
 	refuse := func(msg string) (clientFrame, error) {
 		return clientFrame{}, &frameError{Code: codeBadRequest, Frame: typeIdentify, Message: msg}
@@ -87,7 +88,7 @@ func validateIdentify(f clientFrame) (clientFrame, error) {
 	case out.UserID == "" && out.Email == "" && out.Phone == "" && out.Name == "":
 		return refuse("An identify needs a user_id, email, phone or name.")
 	case out.UserID != "" && (len(out.UserID) > maxUserIDBytes || !plainText(out.UserID) ||
-		strings.TrimSpace(out.UserID) != out.UserID):
+		strings.TrimSpace(out.UserID) != out.UserID || strings.ContainsRune(out.UserID, utf8.RuneError)):
 		return refuse("The user id is invalid.")
 	case out.Email != "" && (len(out.Email) > maxEmailBytes || !plainText(out.Email) ||
 		strings.ContainsFunc(out.Email, unicode.IsSpace) || !strings.Contains(strings.Trim(out.Email, "@"), "@")):
