@@ -600,6 +600,9 @@
     var answer = typeof Promise === "function" ? new Promise(function (resolve, reject) {
       identifyWaiters.push({ resolve: resolve, reject: reject });
     }) : undefined;
+    // A page that ignores the answer (the usual call) gets no "uncaught in promise" report: a refusal is warned
+    // about below, and a reset before the answer is the page's own doing.
+    if (answer) answer.catch(function () {});
     sendIdentity();
     return answer;
   }
@@ -700,8 +703,7 @@
       return;
     }
     try {
-      var result = api[call[0]].apply(null, Array.prototype.slice.call(call, 1));
-      if (result && typeof result.catch === "function") result.catch(function () {}); // warned already
+      api[call[0]].apply(null, Array.prototype.slice.call(call, 1));
     } catch (e) {
       if (window.console) console.warn("journeybot: " + e.message);
     }
