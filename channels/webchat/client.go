@@ -33,6 +33,10 @@ type client struct {
 
 	// visitorID is set by the reader goroutine on the first successful hello and read only by it.
 	visitorID string
+	// convID is the conversation the client was last told about (welcome, ack); the reader goroutine's alone.
+	convID string
+	// identifyLimit bounds the identify frames of the socket; the reader goroutine's alone.
+	identifyLimit identifyLimiter
 }
 
 func newClient(h *Hub, conn *websocket.Conn) *client {

@@ -15,20 +15,23 @@ const (
 	codeTooLarge      = "too_large"
 	codeHelloRequired = "hello_required"
 	codeUnavailable   = "unavailable"
+	codeRateLimited   = "rate_limited"
 )
 
 // frameError is a refusal that goes to the client as an error frame. Message is safe to show to the customer; ID is
-// the client's message id when the error is about one message.
+// the client's message id when the error is about one message; Frame is "identify" when it is about an identify
+// frame, so that a client can tell its refusal from one the customer should see.
 type frameError struct {
 	Code    string
 	ID      string
+	Frame   string
 	Message string
 }
 
 func (e *frameError) Error() string { return e.Code + ": " + e.Message }
 
 func (e *frameError) bytes() []byte {
-	return mustJSON(errorFrame{Type: typeError, ID: e.ID, Code: e.Code, Message: e.Message})
+	return mustJSON(errorFrame{Type: typeError, ID: e.ID, Frame: e.Frame, Code: e.Code, Message: e.Message})
 }
 
 // textTooLong is the refusal of a message over MaxMessageChars.

@@ -25,9 +25,38 @@ import (
 type fakeEngine struct {
 	ReceiveFn func(ctx context.Context, in channels.Inbound) (bot.Receipt, error)
 	HistoryFn func(ctx context.Context, channel, userID, threadID string, afterSeq int64, limit int) (journeystate.Conversation, []journeystate.Message, error)
+	// IdentifyFn, when set, answers IdentifyUser after the call is recorded.
+	IdentifyFn func(ctx context.Context, channel, externalID string, who bot.Identification) (journeystate.IdentifyResult, error)
 
-	mu   sync.Mutex
-	msgs map[string][]journeystate.Message // visitor id → messages
+	mu         sync.Mutex
+	msgs       map[string][]journeystate.Message // visitor id → messages
+	identifies []identifyCall                    // every IdentifyUser call, in order
+}
+
+// identifyCall is one recorded call of IdentifyUser.
+type identifyCall struct {
+	Channel, ExternalID string
+	Who                 bot.Identification
+}
+
+// IdentifyUser records the call; without IdentifyFn it answers with a customer of its own for the visitor, named
+// by the claim, and no merge.
+func (e *fakeEngine) IdentifyUser(ctx context.Context, channel, externalID string, who bot.Identification) (journeystate.IdentifyResult, error) {
+	e.mu.Lock()
+	e.identifies = append(e.identifies, identifyCall{Channel: channel, ExternalID: externalID, Who: who})
+	e.mu.Unlock()
+	if e.IdentifyFn != nil {
+		return e.IdentifyFn(ctx, channel, externalID, who)
+	}
+	return journeystate.IdentifyResult{Customer: journeystate.Customer{ID: "cust-" + externalID,
+		Profile: journeystate.Profile{Name: who.Name}}}, nil
+}
+
+// identified returns the IdentifyUser calls so far.
+func (e *fakeEngine) identified() []identifyCall {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]identifyCall(nil), e.identifies...)
 }
 
 func newFakeEngine() *fakeEngine {
@@ -127,6 +156,9 @@ type frame struct {
 	Code           string          `json:"code"`
 	Truncated      *bool           `json:"truncated"` // nil when absent
 	Limits         welcomeLimits   `json:"limits"`
+	Frame          string          `json:"frame"`
+	Verified       bool            `json:"verified"`
+	CustomerName   string          `json:"customer_name"`
 }
 
 func (f frame) wire(t *testing.T) wireMessage {

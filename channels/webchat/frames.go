@@ -12,23 +12,31 @@ import (
 
 // Frame types of the protocol (docs/webchat-protocol.md).
 const (
-	typeHello   = "hello"
-	typeMessage = "message"
-	typeWelcome = "welcome"
-	typeAck     = "ack"
-	typeTyping  = "typing"
-	typeDelta   = "delta"
-	typeError   = "error"
+	typeHello      = "hello"
+	typeMessage    = "message"
+	typeIdentify   = "identify"
+	typeWelcome    = "welcome"
+	typeAck        = "ack"
+	typeTyping     = "typing"
+	typeDelta      = "delta"
+	typeIdentified = "identified"
+	typeError      = "error"
 )
 
 // clientFrame is one decoded and validated client frame. For a hello, VisitorID (possibly empty: the server makes
-// one) and LastSeq are set; for a message, ID and Text (as sent, not trimmed).
+// one) and LastSeq are set; for a message, ID and Text (as sent, not trimmed); for an identify, the claims UserID,
+// Email, Phone, Name (as sent) and Hash (lowercase), validated by validateIdentify.
 type clientFrame struct {
 	Type      string `json:"type"`
 	VisitorID string `json:"visitor_id,omitempty"`
 	LastSeq   int64  `json:"last_seq,omitempty"`
 	ID        string `json:"id,omitempty"`
 	Text      string `json:"text,omitempty"`
+	UserID    string `json:"user_id,omitempty"`
+	Email     string `json:"email,omitempty"`
+	Phone     string `json:"phone,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Hash      string `json:"hash,omitempty"`
 }
 
 // decodeFrame parses and validates one client text frame. Its errors are *frameError values carrying the code and
@@ -43,7 +51,8 @@ func decodeFrame(data []byte) (clientFrame, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return clientFrame{}, &frameError{Code: codeBadFrame, ID: validIDOrEmpty(f), Message: "A field of the frame has the wrong type."}
+			return clientFrame{}, &frameError{Code: codeBadFrame, ID: validIDOrEmpty(f), Frame: identifyOrEmpty(f),
+				Message: "A field of the frame has the wrong type."}
 		}
 		return clientFrame{}, &frameError{Code: errNotObject.Code, ID: peekMessageID(data), Message: errNotObject.Message}
 	}
@@ -64,12 +73,22 @@ func decodeFrame(data []byte) (clientFrame, error) {
 			return clientFrame{}, &frameError{Code: codeBadRequest, ID: f.ID, Message: "The message is empty."}
 		}
 		return clientFrame{Type: typeMessage, ID: f.ID, Text: f.Text}, nil
+	case typeIdentify:
+		return validateIdentify(f)
 	default:
 		return clientFrame{}, &frameError{Code: codeBadFrame, Message: "Unknown frame type."}
 	}
 }
 
 var errNotObject = &frameError{Code: codeBadFrame, Message: "A frame must be one JSON object."}
+
+// identifyOrEmpty names the identify frame type for the error frame's "frame" field when f is one.
+func identifyOrEmpty(f clientFrame) string {
+	if f.Type == typeIdentify {
+		return typeIdentify
+	}
+	return ""
+}
 
 func validIDOrEmpty(f clientFrame) string {
 	if f.Type == typeMessage && validMessageID(f.ID) {
@@ -183,8 +202,17 @@ type deltaFrame struct {
 type errorFrame struct {
 	Type    string `json:"type"`
 	ID      string `json:"id"`
+	Frame   string `json:"frame,omitempty"` // "identify" for a refused identify; absent otherwise
 	Code    string `json:"code"`
 	Message string `json:"message"`
+}
+
+// identifiedFrame answers an identify. CustomerName is the profile name of the customer the visitor now is, sent
+// only when the identify was verified: the visitor has then proved to be that customer.
+type identifiedFrame struct {
+	Type         string `json:"type"`
+	Verified     bool   `json:"verified"`
+	CustomerName string `json:"customer_name,omitempty"`
 }
 
 // wireMessage is MESSAGE in the protocol.

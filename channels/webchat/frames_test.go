@@ -106,6 +106,8 @@ func FuzzDecodeFrame(f *testing.F) {
 		`{"type":"message","id":"c_1","text":5}`,
 		`{"type":"hello","last_seq":-1}`,
 		`[]`, `null`, `{`, `{"type":"x"}`,
+		`{"type":"identify","user_id":"u_42","email":" a@b.c ","name":"Ada","hash":"` + strings.Repeat("A", 64) + `"}`,
+		`{"type":"identify","phone":"+1 555 0100","user_id":"u\u0000"}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -130,6 +132,12 @@ func FuzzDecodeFrame(f *testing.F) {
 		case typeMessage:
 			if !validMessageID(got.ID) || strings.TrimSpace(got.Text) == "" || !utf8.ValidString(got.Text) {
 				t.Fatalf("decodeFrame(%q) = %+v: not a valid message", data, got)
+			}
+		case typeIdentify:
+			claims := got.UserID + got.Email + got.Phone + got.Name
+			if claims == "" || !plainText(claims) || len(got.UserID) > maxUserIDBytes ||
+				got.Hash != "" && (got.UserID == "" || len(got.Hash) != hashHexLen || strings.ToLower(got.Hash) != got.Hash) {
+				t.Fatalf("decodeFrame(%q) = %+v: not a valid identify", data, got)
 			}
 		default:
 			t.Fatalf("decodeFrame(%q) = %+v: unknown type accepted", data, got)

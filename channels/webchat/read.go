@@ -72,6 +72,8 @@ func (c *client) handle(data []byte) {
 		c.hello(f)
 	case typeMessage:
 		c.message(f)
+	case typeIdentify:
+		c.identify(f)
 	}
 }
 
@@ -139,10 +141,18 @@ func (c *client) hello(f clientFrame) {
 		c.sendError(h.engineError(err, vid, "", "history"))
 		return
 	}
+	c.sendWelcome(vid, conv, msgs)
+}
+
+// sendWelcome queues the welcome for conv with msgs, which holds at most historyLimit+1 messages: one more than a
+// welcome carries says that older ones exist. It records conv as the conversation the client knows.
+func (c *client) sendWelcome(vid string, conv journeystate.Conversation, msgs []journeystate.Message) {
+	h := c.hub
 	more := len(msgs) > historyLimit
 	if more {
 		msgs = msgs[len(msgs)-historyLimit:]
 	}
+	c.convID = conv.ID
 	limits := welcomeLimits{MaxMessageChars: h.opts.MaxMessageChars, MaxFrameBytes: h.opts.MaxFrameBytes}
 	if c.welcome(welcomeBytes(vid, conv, msgs, more, limits, h.opts.MaxWelcomeBytes)) {
 		h.metrics.frameOut(typeWelcome)
@@ -180,6 +190,7 @@ func (c *client) message(f clientFrame) {
 		return
 	}
 
+	c.convID = receipt.Conversation.ID
 	ack := mustJSON(ackFrame{Type: typeAck, ID: f.ID, Seq: receipt.Message.Seq,
 		ConversationID: receipt.Conversation.ID, Duplicate: receipt.Duplicate})
 	if c.reply(ack) {

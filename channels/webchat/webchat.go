@@ -34,6 +34,10 @@ type Engine interface {
 	// History returns the visitor's latest conversation on the thread and its messages with Seq > afterSeq
 	// (at most limit, the newest ones, oldest first); a zero Conversation and no error when there is none.
 	History(ctx context.Context, channel, userID, threadID string, afterSeq int64, limit int) (journeystate.Conversation, []journeystate.Message, error)
+	// IdentifyUser records who the visitor (channel, externalID) says they are; the result's Customer is the
+	// customer the visitor now is, possibly one it was merged into (then the visitor's identity resolves to it).
+	// bot.ErrBadReference (wrapped) refuses an email or phone that is not one.
+	IdentifyUser(ctx context.Context, channel, externalID string, who bot.Identification) (journeystate.IdentifyResult, error)
 }
 
 // Socket timing and size limits.
@@ -47,12 +51,14 @@ const (
 	// maxReadBytes is the hard limit on one incoming frame: over it the connection is closed with code 1009.
 	// Frames between Options.MaxFrameBytes and this limit are read, discarded and answered with too_large.
 	maxReadBytes = 1 << 20
-	// engineWait bounds each call to Engine.Receive and Engine.History.
+	// engineWait bounds each call to the Engine.
 	engineWait = 10 * time.Second
 	// historyLimit is the most messages a welcome frame carries.
 	historyLimit = 200
 	// minWelcomeBytes is the smallest Options.MaxWelcomeBytes taken: room for the frame and a few messages.
 	minWelcomeBytes = 4 << 10
+	// minIdentitySecret is the shortest Options.IdentitySecret taken without a warning.
+	minIdentitySecret = 16
 )
 
 // Options configures a Hub. Zero fields take the defaults given.
@@ -76,6 +82,11 @@ type Options struct {
 	// PublicURL is the server's public URL (for example https://chat.example.com), as customers reach it through
 	// any proxy in front: its origin counts as the server's own, besides the request's Host. Empty: Host only.
 	PublicURL string
+	// IdentitySecret is the site's identity verification secret. An identify frame whose hash is the lowercase hex
+	// HMAC-SHA256 of its user_id with this key (IdentityHash) is verified: the user id becomes a verified identity
+	// and may join the visitor to the customer who holds it. Any other identify is kept as unverified claims, which
+	// never merge customers. Empty: verification is off and every identify is taken as unverified claims only.
+	IdentitySecret string
 	// Logger receives connection problems and engine errors; nil discards them.
 	Logger *slog.Logger
 	// Registerer receives the hub's metrics; nil means no metrics are registered.
@@ -161,6 +172,9 @@ func New(engine Engine, opts Options) *Hub {
 		} else {
 			h.log.Warn("web chat public URL ignored: not an absolute http(s) URL", "public_url", opts.PublicURL)
 		}
+	}
+	if s := opts.IdentitySecret; s != "" && len(s) < minIdentitySecret {
+		h.log.Warn("web chat identity secret is shorter than 16 bytes: use 32 random bytes or more", "bytes", len(s))
 	}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: writeWait,

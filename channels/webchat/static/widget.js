@@ -4,6 +4,10 @@
  * The server is the script's own origin. Plain JavaScript, no build step, no dependencies. It renders inside a
  * Shadow DOM so the host page's CSS cannot break it, and speaks docs/webchat-protocol.md over /chat/ws.
  * Every text from the network is set with textContent: nothing is ever parsed as HTML.
+ *
+ * The host page tells who its visitor is with JourneybotChat.identify({id, email, phone, name, hash}) and forgets
+ * them (logout) with JourneybotChat.reset(); calls made before this script ran can be queued in
+ * window.journeybotQueue as [method, argument] pairs. See docs/webchat-protocol.md, "Identifying the visitor".
  */
 (function () {
   "use strict";
@@ -54,6 +58,12 @@
   var byId = {};     // server message id → element
   var byClient = {}; // client id (own messages, streamed replies) → element
   var open = false, unread = 0;
+  // The visitor's identity from JourneybotChat.identify: the identify frame, sent on every new socket. Kept in
+  // memory only, never in localStorage: its hash is a credential.
+  var identity = null;
+  var identifiedOn = null;  // the socket identity was sent on
+  var identifyWaiters = []; // {resolve, reject} of identify calls not answered yet
+  var identifyTimer = 0;
 
   function readOutbox() {
     try {
@@ -387,6 +397,7 @@
     ws = sock;
     welcomed = false;
     sock.onopen = function () {
+      if (sock !== ws) return;
       var hello = { type: "hello", last_seq: lastSeq };
       if (visitorId) hello.visitor_id = visitorId;
       sock.send(JSON.stringify(hello));
@@ -440,7 +451,8 @@
       case "message": return showMessage(f.message);
       case "typing": return onTyping(!!f.on);
       case "delta": return showDelta(f.reply_id, f.text);
-      case "error": return onError(f);
+      case "identified": return onIdentified(f);
+      case "error": return f.frame === "identify" ? onIdentifyError(f) : onError(f);
     }
   }
 
@@ -454,6 +466,7 @@
     attempt = 0;
     setStatus("");
     setLimits(f.limits);
+    sendIdentity();
     var conv = typeof f.conversation_id === "string" ? f.conversation_id : "";
     if (conv && convId && conv !== convId && lastSeq) {
       // A new conversation began while we were away: fetch it from its start.
@@ -574,6 +587,130 @@
     (window.crypto || window.msCrypto).getRandomValues(bytes);
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
+
+  // ---- identity ----------------------------------------------------------------------------------------------
+
+  // identify takes the claims of the host page (see the header) and sends them now or after the next welcome. It
+  // returns a Promise of {verified, customerName} from the server's answer, rejected when the server refuses the
+  // claims as invalid or reset() comes first; it throws a TypeError for arguments that are not claims.
+  function identify(who) {
+    var frame = identifyFrame(who);
+    identity = frame;
+    identifiedOn = null;
+    var answer = typeof Promise === "function" ? new Promise(function (resolve, reject) {
+      identifyWaiters.push({ resolve: resolve, reject: reject });
+    }) : undefined;
+    // A page that ignores the answer (the usual call) gets no "uncaught in promise" report: a refusal is warned
+    // about below, and a reset before the answer is the page's own doing.
+    if (answer) answer.catch(function () {});
+    sendIdentity();
+    return answer;
+  }
+
+  function identifyFrame(who) {
+    if (!who || typeof who !== "object") throw new TypeError("JourneybotChat.identify: pass an object of claims");
+    var frame = { type: "identify" };
+    var fields = { user_id: who.user_id != null ? who.user_id : who.id, email: who.email, phone: who.phone,
+      name: who.name, hash: who.hash };
+    var any = false;
+    for (var k in fields) {
+      if (!Object.prototype.hasOwnProperty.call(fields, k)) continue;
+      var v = fields[k];
+      if (v == null || v === "") continue;
+      if (typeof v === "number" && k === "user_id") v = String(v);
+      if (typeof v !== "string") throw new TypeError("JourneybotChat.identify: " + k + " must be a string");
+      frame[k] = v;
+      if (k !== "hash") any = true;
+    }
+    if (!any) throw new TypeError("JourneybotChat.identify: give an id, email, phone or name");
+    return frame;
+  }
+
+  // sendIdentity sends the identity on the current socket once it is welcomed, unless it was sent there already.
+  function sendIdentity() {
+    if (!identity || !welcomed || identifiedOn === ws) return;
+    if (sendFrame(identity)) identifiedOn = ws;
+  }
+
+  function settleIdentify(fn, value) {
+    var waiters = identifyWaiters;
+    identifyWaiters = [];
+    waiters.forEach(function (w) { w[fn](value); });
+  }
+
+  function onIdentified(f) {
+    settleIdentify("resolve", { verified: f.verified === true,
+      customerName: typeof f.customer_name === "string" ? f.customer_name : "" });
+  }
+
+  // onIdentifyError handles a refused identify. It is never shown to the customer: it is about the host page.
+  function onIdentifyError(f) {
+    var text = typeof f.message === "string" ? f.message : "identify refused";
+    if (f.code === "unavailable" || f.code === "rate_limited" || f.code === "hello_required") {
+      // Fine to send again: after a pause, or on the next socket.
+      identifiedOn = null;
+      if (!identifyTimer) {
+        identifyTimer = setTimeout(function () { identifyTimer = 0; sendIdentity(); },
+          f.code === "rate_limited" ? 60000 : 5000);
+      }
+      return;
+    }
+    // Invalid claims: they would be refused again.
+    identity = null;
+    identifiedOn = null;
+    if (window.console) console.warn("journeybot: identify refused: " + text);
+    settleIdentify("reject", new Error(text));
+  }
+
+  // reset forgets the visitor (logout): the identity, the visitor id, unsent messages and what the log shows; the
+  // chat goes on as a new anonymous visitor.
+  function reset() {
+    identity = null;
+    identifiedOn = null;
+    settleIdentify("reject", new Error("JourneybotChat.reset"));
+    [identifyTimer, resendTimer, reconnectTimer].forEach(function (t) { if (t) clearTimeout(t); });
+    identifyTimer = resendTimer = reconnectTimer = 0;
+    visitorId = "";
+    save("visitor", null);
+    outbox = [];
+    saveOutbox();
+    convId = "";
+    lastSeq = 0;
+    seen = {};
+    byId = {};
+    byClient = {};
+    unread = 0;
+    if (ui.log) {
+      while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
+      ui.badge.hidden = true;
+      setTyping(false);
+    }
+    var old = ws;
+    ws = null; // its handlers now ignore it
+    welcomed = false;
+    resyncing = false;
+    attempt = 0;
+    if (old) old.close();
+    if (open) connect();
+  }
+
+  // The public API, and the calls the page queued before this script ran. Later pushes run at once.
+  var api = { identify: identify, reset: reset };
+  window.JourneybotChat = api;
+  function runQueued(call) {
+    if (!call || typeof call.length !== "number" || !Object.prototype.hasOwnProperty.call(api, call[0])) {
+      if (window.console) console.warn("journeybot: unknown queued call", call);
+      return;
+    }
+    try {
+      api[call[0]].apply(null, Array.prototype.slice.call(call, 1));
+    } catch (e) {
+      if (window.console) console.warn("journeybot: " + e.message);
+    }
+  }
+  var queued = window.journeybotQueue;
+  window.journeybotQueue = { push: runQueued };
+  if (queued && typeof queued.length === "number") Array.prototype.forEach.call(queued, runQueued);
 
   function start() {
     build();
