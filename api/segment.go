@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -190,7 +191,7 @@ func (d decoder) decodeCall(raw []byte, index int, defaultType string) (call, []
 	case typeTrack:
 		name, ok := stringField(f, "event", fail)
 		if ok {
-			if c.event, ok = normalizeEventName(name, fail); ok && isReserved(c.event) {
+			if c.event, ok = normalizeEventName(name, fail); ok && slices.Contains(reservedEvents, c.event) {
 				fail("event", "event %q is reserved for journeybot's own log", c.event)
 			}
 		}
@@ -382,15 +383,6 @@ func normalizeEventName(name string, fail func(field, format string, args ...any
 		return "", false
 	}
 	return b.String(), true
-}
-
-func isReserved(event string) bool {
-	for _, r := range reservedEvents {
-		if event == r {
-			return true
-		}
-	}
-	return false
 }
 
 // stringField returns the string f[key]; "" when it is absent or null. ok is false (and fail was called) when it
