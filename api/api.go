@@ -122,14 +122,15 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	}
 }
 
-// authorize returns the request's token when it holds scope; otherwise an *apiError (401 or 403).
+// authorize returns the request's token when it holds scope; otherwise an *apiError: 401, or 403 with the token
+// (for the log).
 func (h *Handler) authorize(r *http.Request, scope string) (Token, error) {
 	t, err := h.tokens.authenticate(r)
 	if err != nil {
 		return Token{}, errUnauthorized(err)
 	}
 	if !t.has(scope) {
-		return Token{}, &apiError{Status: http.StatusForbidden, Code: codeForbidden,
+		return t, &apiError{Status: http.StatusForbidden, Code: codeForbidden,
 			Message: fmt.Sprintf("this token lacks the %s scope", scope), cause: fmt.Errorf("token %s lacks %s", t.Name, scope)}
 	}
 	return t, nil

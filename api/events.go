@@ -24,7 +24,7 @@ func (h *Handler) serveEvents(defaultType string) http.HandlerFunc {
 		r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes)
 		tok, err := h.authorize(r, ScopeEventsWrite)
 		if err != nil {
-			h.fail(w, r, "", err)
+			h.fail(w, r, tok.Name, err)
 			return
 		}
 		if !isJSON(r.Header.Get("Content-Type")) {

@@ -58,7 +58,7 @@ type undoBody struct {
 func (h *Handler) serveMerges(w http.ResponseWriter, r *http.Request) {
 	tok, err := h.authorize(r, ScopeCustomersRead)
 	if err != nil {
-		h.fail(w, r, "", err)
+		h.fail(w, r, tok.Name, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), storeWait)
@@ -85,7 +85,7 @@ func (h *Handler) serveUndo(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUndoBodyBytes)
 	tok, err := h.authorize(r, ScopeCustomersWrite)
 	if err != nil {
-		h.fail(w, r, "", err)
+		h.fail(w, r, tok.Name, err)
 		return
 	}
 	body, err := io.ReadAll(r.Body)

@@ -230,7 +230,10 @@ func (d decoder) decodeCall(raw []byte, index int, defaultType string) (call, []
 		c.ref.Email = d.contact(nil, ctxTraits, "email", fail)
 		c.ref.Phone = d.contact(nil, ctxTraits, "phone", fail)
 	}
-	if c.ref == (bot.CustomerRef{}) && c.typ != "" {
+	refErr := slices.ContainsFunc(errs, func(e FieldError) bool {
+		return e.Field == "userId" || e.Field == "anonymousId" || strings.HasSuffix(e.Field, ".email") || strings.HasSuffix(e.Field, ".phone")
+	})
+	if c.ref == (bot.CustomerRef{}) && c.typ != "" && !refErr {
 		fail("userId", "userId or anonymousId is required (or an email or phone in traits or context.traits)")
 	}
 	return c, errs
