@@ -72,8 +72,8 @@ func MergeConflict(a, b []Identity) string {
 		if len(as) == 0 || len(bs) == 0 {
 			continue
 		}
-		for _, id := range bs {
-			if !slices.Contains(as, id) {
+		for _, id := range slices.Concat(as, bs) {
+			if !slices.Contains(as, id) || !slices.Contains(bs, id) {
 				return fmt.Sprintf("both customers hold a verified %s id, and they differ", kind)
 			}
 		}

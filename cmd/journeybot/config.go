@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/journeybot/journeybot/bot"
 	"github.com/journeybot/journeybot/journeystate"
 )
 
@@ -32,6 +33,12 @@ type Config struct {
 	Memory    MemoryConfig    `koanf:"memory"`
 	// Journey is the journey map, decoded whole (config:"yaml") with journeystate's yaml tags.
 	Journey journeystate.JourneyMap `koanf:"journey" config:"yaml"`
+	// Tools are the company's own HTTP tools the model may call, decoded whole with bot.HTTPTool's yaml tags.
+	Tools []bot.HTTPTool `koanf:"tools" config:"yaml"`
+
+	// ToolAuth holds, by tool name, the value of each tool's auth header, read from the variable its auth_env
+	// names. It is not a key of its own.
+	ToolAuth map[string]Secret `koanf:"-"`
 }
 
 // ServerConfig is the HTTP server.
@@ -146,6 +153,7 @@ func DefaultConfig() Config {
 		Knowledge: KnowledgeConfig{Dir: "knowledge"},
 		Webchat:   WebchatConfig{AllowedOrigins: []string{}, MaxFrameBytes: 16384, SendQueue: 256},
 		Identity:  IdentityConfig{PhoneRegion: "US"},
+		Tools:     []bot.HTTPTool{},
 		Memory: MemoryConfig{
 			FactKeys:   []string{"thermostat_model", "heating_system", "home_type", "preferred_contact"},
 			QuietAfter: 30 * time.Minute, SummaryChars: 1500,
@@ -167,6 +175,14 @@ func (c Config) String() string {
 			fmt.Fprintf(&b, "%s = %q\n", f.key, x.String())
 		case string, []string:
 			fmt.Fprintf(&b, "%s = %q\n", f.key, x)
+		case []bot.HTTPTool:
+			names := make([]string, len(x))
+			for i, t := range x {
+				names[i] = t.Name
+			}
+			fmt.Fprintf(&b, "%s = %q\n", f.key, names)
+		case map[string]Secret:
+			continue
 		case journeystate.JourneyMap:
 			fmt.Fprintf(&b, "%s = %d stages, %d paths, %d goals, %d intents\n", f.key, len(x.Stages), len(x.Paths),
 				len(x.Goals), len(x.Intents))

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/journeybot/journeybot/bot"
 )
 
 // validate checks the values that their types alone do not: ranges, choices, URLs and addresses. Each error names the
@@ -103,6 +105,11 @@ func (c Config) validate(origin map[string]string) []error {
 		within("memory.quiet_after", c.Memory.QuietAfter, time.Minute, 30*24*time.Hour)
 	}
 	between("memory.summary_chars", c.Memory.SummaryChars, 100, 20000)
+	if err := bot.ValidateHTTPTools(c.Tools); err != nil {
+		for _, e := range splitJoined(err) {
+			bad("tools", "%v", e)
+		}
+	}
 	if err := c.Journey.Validate(); err != nil {
 		for _, e := range splitJoined(err) {
 			bad("journey", "%v", e)

@@ -19,6 +19,8 @@ import (
 
 	yamlv3 "go.yaml.in/yaml/v3"
 
+	"github.com/journeybot/journeybot/bot"
+
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/env/v2"
 	"github.com/knadh/koanf/providers/file"
@@ -117,10 +119,41 @@ func LoadConfig(path string, environ []string) (Config, error) {
 	errs = append(errs, apply(&cfg, known, ours, func(key string) string { return known[key].env }, origin)...)
 
 	errs = append(errs, cfg.validate(origin)...)
+	cfg.ToolAuth, err = toolAuth(cfg.Tools, environ)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
 	return cfg, nil
+}
+
+// toolAuth reads, from environ, the auth header value of every tool that names an auth_env variable; an unset or
+// empty variable is an error naming the tool and the variable.
+func toolAuth(tools []bot.HTTPTool, environ []string) (map[string]Secret, error) {
+	var out map[string]Secret
+	var errs []error
+	for _, t := range tools {
+		if t.AuthEnv == "" {
+			continue
+		}
+		value := ""
+		for _, kv := range environ {
+			if name, v, ok := strings.Cut(kv, "="); ok && name == t.AuthEnv {
+				value = v
+			}
+		}
+		if value == "" {
+			errs = append(errs, fmt.Errorf("tools: tool %q: its auth_env variable %s is not set", t.Name, t.AuthEnv))
+			continue
+		}
+		if out == nil {
+			out = map[string]Secret{}
+		}
+		out[t.Name] = Secret(value)
+	}
+	return out, errors.Join(errs...)
 }
 
 // envTransform maps an environment variable to a config key and value; key "" skips the variable.
@@ -210,6 +243,9 @@ func configFields() []field {
 	walk = func(t reflect.Type, prefix string, index []int) {
 		for i := range t.NumField() {
 			sf := t.Field(i)
+			if sf.Tag.Get("koanf") == "-" {
+				continue
+			}
 			key := prefix + sf.Tag.Get("koanf")
 			idx := append(slices.Clone(index), i)
 			structured := sf.Tag.Get("config") == "yaml"

@@ -17,6 +17,7 @@ import (
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
 
+	"github.com/journeybot/journeybot/bot"
 	"github.com/journeybot/journeybot/journeystate"
 )
 
@@ -81,7 +82,7 @@ func TestLoadConfigMissingFile(t *testing.T) {
 }
 
 func TestLoadConfigEveryKey(t *testing.T) {
-	got, err := LoadConfig(filepath.Join("testdata", "custom.yaml"), nil)
+	got, err := LoadConfig(filepath.Join("testdata", "custom.yaml"), []string{"ACME_API_TOKEN=Bearer acme-secret"})
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
@@ -117,6 +118,17 @@ func TestLoadConfigEveryKey(t *testing.T) {
 			},
 			Paths: []journeystate.Path{{Name: "main", Stages: []string{"browsing", "owner"}}},
 		},
+		Tools: []bot.HTTPTool{{
+			Name: "order_status", Description: "Look up an order.",
+			Parameters: map[string]any{
+				"type":       "object",
+				"properties": map[string]any{"order_id": map[string]any{"type": "string"}},
+				"required":   []any{"order_id"},
+			},
+			URL:        "https://api.acme.example/customers/{customer.user_id}/orders/{args.order_id}",
+			AuthHeader: "Authorization", AuthEnv: "ACME_API_TOKEN", Timeout: 3 * time.Second,
+		}},
+		ToolAuth: map[string]Secret{"order_status": "Bearer acme-secret"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -278,6 +290,11 @@ func TestLoadConfigRefuses(t *testing.T) {
 		{name: "journey not a section", yaml: "journey: 3\n", want: []string{"journey:"}},
 		{name: "journey variable", environ: []string{`JOURNEYBOT_JOURNEY={"stages": [{"name": "A"}]}`},
 			want: []string{"JOURNEYBOT_JOURNEY: journey:"}},
+		{name: "tool without its secret", yaml: "tools:\n  - name: t\n    description: T.\n    parameters: {type: object}\n" +
+			"    url: https://x.example/{customer.id}\n    auth_header: Authorization\n    auth_env: T_TOKEN\n",
+			want: []string{`tool "t": its auth_env variable T_TOKEN is not set`}},
+		{name: "tool with a bad url", yaml: "tools:\n  - name: t\n    description: T.\n    parameters: {type: object}\n    url: ftp://x\n",
+			want: []string{"tools:", `tool "t"`}},
 		{name: "fact key", yaml: "memory:\n  fact_keys: [\"Model Number\"]\n", want: []string{"memory.fact_keys: item 1"}},
 		{name: "phone region", yaml: "identity:\n  phone_region: usa\n", want: []string{"identity.phone_region"}},
 		{name: "every problem at once", yaml: "bot:\n  turn_deadline: soon\nlog:\n  level: loud\n",

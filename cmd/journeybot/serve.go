@@ -104,6 +104,8 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Temperature:             cfg.Model.Temperature,
 		MaxTokens:               cfg.Model.MaxTokens,
 		Journey:                 cfg.Journey,
+		Tools:                   cfg.Tools,
+		ToolAuth:                toolAuthValues(cfg.ToolAuth),
 		FactKeys:                cfg.Memory.FactKeys,
 		TimelineTokens:          cfg.Bot.TimelineTokens,
 		PhoneRegion:             cfg.Identity.PhoneRegion,
@@ -118,6 +120,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		MaxFrameBytes:   cfg.Webchat.MaxFrameBytes,
 		MaxMessageChars: cfg.Bot.MaxMessageChars,
 		SendQueue:       cfg.Webchat.SendQueue,
+		IdentitySecret:  string(cfg.Webchat.IdentitySecret),
 		Logger:          m.Logger,
 		Registerer:      m.Registry,
 	})
@@ -249,6 +252,15 @@ func (m *Main) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// toolAuthValues unwraps the tools' secrets for the engine, the one place that sends them.
+func toolAuthValues(secrets map[string]Secret) map[string]string {
+	out := make(map[string]string, len(secrets))
+	for name, s := range secrets {
+		out[name] = string(s)
+	}
+	return out
 }
 
 func openStore(ctx context.Context, cfg Config) (*sqlite.Store, error) {
