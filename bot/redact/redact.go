@@ -31,10 +31,14 @@ type Rule struct {
 
 // Options choose what a Redactor removes. The zero Options removes nothing.
 type Options struct {
-	// Cards removes payment card numbers: 13 to 19 digits passing the Luhn check (see findCards).
+	// Cards removes payment card numbers: 13 to 19 digits, in a row or in groups joined by single spaces or
+	// dashes, passing the Luhn check, and not cut out of a longer sequence of digits. Numbers failing Luhn (most
+	// order and phone numbers) and a number right after a '+' (a phone number's country code) are kept.
 	Cards bool
-	// NationalIDs names the built-in national id numbers to remove: "us_ssn", "uk_nino", "ca_sin", "de_steuer_id"
-	// (see KnownNationalIDs and nationalid.go for what each accepts).
+	// NationalIDs names the built-in national id numbers to remove, without regard to case: "us_ssn" (US Social
+	// Security number, AAA-GG-SSSS or AAA GG SSSS, never-issued numbers kept), "uk_nino" (UK National Insurance
+	// number), "ca_sin" (Canadian Social Insurance Number, AAA-AAA-AAA or AAA AAA AAA, Luhn-checked) and
+	// "de_steuer_id" (German tax id, with its check digit); see KnownNationalIDs.
 	NationalIDs []string
 	// Rules are the operator's own patterns, applied after the built-in ones, in order.
 	Rules []Rule
