@@ -42,6 +42,11 @@ type Options struct {
 	// Topics are what the knowledge base covers, for greetings ("I can help with shipping, returns and ..."); when
 	// empty a general phrase is used.
 	Topics []string
+	// Greetings are what to say to a customer who greets, by journey stage (llm.Request.Stage; names compare
+	// without regard to case or surrounding space), e.g. "onboarding": "Welcome! Need a hand setting up your
+	// thermostat?". The reply says that it is an automated assistant first, unless the text already does. A stage
+	// without a greeting, or no stage, gets the general greeting, which lists Topics.
+	Greetings map[string]string
 }
 
 // Responder answers from the knowledge base. It is safe for concurrent use if its Searcher is. It remembers what it
@@ -58,15 +63,24 @@ var _ llm.Model = (*Responder)(nil)
 // New returns a Responder that searches with search.
 func New(search Searcher, opts Options) *Responder {
 	opts.Topics = append([]string(nil), opts.Topics...)
+	greetings := make(map[string]string, len(opts.Greetings))
+	for stage, text := range opts.Greetings {
+		if text = strings.TrimSpace(text); text != "" {
+			greetings[normStage(stage)] = text
+		}
+	}
+	opts.Greetings = greetings
 	return &Responder{search: search, opts: opts, analyses: newAnalyses(cachedPassages)}
 }
 
 // Name returns "offline".
 func (r *Responder) Name() string { return "offline" }
 
-// Complete answers the last user message of req; everything else in req (the system prompt, earlier turns, tools)
-// is ignored. Greetings and thanks get a short reply that says what the assistant is and can do; a question gets a
-// quotation from the best matching help page with Response.Citations naming it, or, when no page really matches, a
+// Complete answers the last user message of req, from a customer at req.Stage; everything else in req (the system
+// prompt, earlier turns, tools) is ignored. Greetings and thanks get a short reply that says what the assistant is and can do (a
+// greeting the one Options.Greetings holds for req.Stage, if any); a question gets a quotation from the best matching
+// help page, preferring pages tagged with req.Stage (see choose), with Response.Citations naming it, or, when no page
+// really matches, a
 // plain "I don't know" that suggests rephrasing or asking for a person. The reply is the same for the same question
 // and search results, and is passed to onDelta, when set, a few words at a time.
 //
@@ -80,7 +94,7 @@ func (r *Responder) Complete(ctx context.Context, req llm.Request, onDelta func(
 	if !ok {
 		return llm.Response{}, errors.New("offline: the request has no user message")
 	}
-	resp, err := r.answer(ctx, text)
+	resp, err := r.answer(ctx, text, normStage(req.Stage))
 	if err != nil {
 		return llm.Response{}, err
 	}
@@ -92,14 +106,14 @@ func (r *Responder) Complete(ctx context.Context, req llm.Request, onDelta func(
 	return resp, nil
 }
 
-// answer builds the reply to one message.
-func (r *Responder) answer(ctx context.Context, text string) (llm.Response, error) {
+// answer builds the reply to one message from a customer at stage (normalised, "" when unknown).
+func (r *Responder) answer(ctx context.Context, text, stage string) (llm.Response, error) {
 	q := parseQuestion(text)
 	switch q.Kind {
 	case kindEmpty:
 		return llm.Response{Content: r.introReply()}, nil
 	case kindGreeting:
-		return llm.Response{Content: r.greetingReply()}, nil
+		return llm.Response{Content: r.greetingReply(stage)}, nil
 	case kindThanks:
 		return llm.Response{Content: r.thanksReply()}, nil
 	}
@@ -110,7 +124,7 @@ func (r *Responder) answer(ctx context.Context, text string) (llm.Response, erro
 		}
 		return llm.Response{}, fmt.Errorf("offline: search knowledge: %w: %w", llm.ErrUnavailable, err)
 	}
-	best, ok := choose(q, found, r.analyses.get)
+	best, ok := choose(q, found, stage, r.analyses.get)
 	if !ok {
 		return llm.Response{Content: r.unknownReply()}, nil
 	}
@@ -119,6 +133,12 @@ func (r *Responder) answer(ctx context.Context, text string) (llm.Response, erro
 		Content:   r.answerReply(p, best.Analysis.excerpt(untitled(best.Analysis, q.Terms), q.Hint, MaxExcerpt)),
 		Citations: []journeystate.Citation{{Title: p.Title, Source: p.Source, URL: p.URL}},
 	}, nil
+}
+
+// normStage returns a stage name as stages are compared: trimmed and lower case, as the knowledge loader stores the
+// stages of pages.
+func normStage(stage string) string {
+	return strings.ToLower(strings.TrimSpace(stage))
 }
 
 // lastUserText returns the trimmed text of the last user message, at most MaxQuestionBytes of it.

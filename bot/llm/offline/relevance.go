@@ -1,6 +1,10 @@
 package offline
 
-import "github.com/journeybot/journeybot/journeystate"
+import (
+	"slices"
+
+	"github.com/journeybot/journeybot/journeystate"
+)
 
 // candidate is a search result judged against a question.
 type candidate struct {
@@ -19,16 +23,26 @@ type candidate struct {
 	Closest int
 	// Total is the sum of all its sentences' scores: how much of the passage is about the question.
 	Total int
+	// ForStage reports that the passage is an answer (it holds the words needed) and its page is tagged with the
+	// customer's journey stage.
+	ForStage bool
 }
 
-// choose returns the search result that best answers q, and false when none contains enough of q's content words
-// (see needed) to be an answer rather than a passage that shares a word with the question by chance. The results
-// are ranked by Matched + InSection, then InTitle, then Closest, then page introductions first when the title holds
-// every matched word, then Total, then the search's order. It takes the passages apart with analysed.
-func choose(q question, found []journeystate.Passage, analysed func(journeystate.Passage) *analysis) (candidate, bool) {
+// choose returns the search result that best answers q, asked by a customer at stage ("" when unknown), and false
+// when none contains enough of q's content words (see needed) to be an answer rather than a passage that shares a
+// word with the question by chance. The results are ranked by Matched + InSection, then by being ForStage, then
+// InTitle, then Closest, then page introductions first when the title holds every matched word, then Total, then
+// the search's order. It takes the passages apart with analysed.
+//
+// The stage is a bounded boost: worth less than one more of the question's words, it only decides between
+// passages that hold as many of them; and only a passage that is an answer by itself (it holds the words needed)
+// gets it. So a page for the customer's stage never outranks one that holds more of the question, and the stage
+// never makes a passage that does not hold the question's words answer.
+func choose(q question, found []journeystate.Passage, stage string, analysed func(journeystate.Passage) *analysis) (candidate, bool) {
 	var best candidate
 	for i, p := range found {
 		c := judge(q, p, analysed(p))
+		c.ForStage = stage != "" && c.Matched > 0 && c.Matched >= needed(len(q.Terms)) && slices.Contains(p.Stages, stage)
 		if i == 0 || c.better(best) {
 			best = c
 		}
@@ -65,6 +79,9 @@ func judge(q question, p journeystate.Passage, a *analysis) candidate {
 func (c candidate) better(d candidate) bool {
 	if a, b := c.Matched+c.InSection, d.Matched+d.InSection; a != b {
 		return a > b
+	}
+	if c.ForStage != d.ForStage {
+		return c.ForStage
 	}
 	if c.InTitle != d.InTitle {
 		return c.InTitle > d.InTitle

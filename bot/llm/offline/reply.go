@@ -51,8 +51,18 @@ func (r *Responder) introReply() string {
 	return r.whoAmI() + ". I can help with " + r.topics() + ". What would you like to know?"
 }
 
-func (r *Responder) greetingReply() string {
-	return "Hi! " + r.introReply()
+// greetingReply answers a greeting from a customer at stage: the stage's greeting from Options.Greetings, after
+// "Hi! I'm ..., an automated assistant." unless it already says what it is, or else the general greeting.
+func (r *Responder) greetingReply(stage string) string {
+	text, ok := r.opts.Greetings[stage]
+	switch {
+	case !ok || stage == "":
+		return "Hi! " + r.introReply()
+	case strings.Contains(strings.ToLower(text), "automated assistant"):
+		return text
+	default:
+		return "Hi! " + r.whoAmI() + ". " + text
+	}
 }
 
 func (r *Responder) thanksReply() string {
