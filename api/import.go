@@ -153,7 +153,7 @@ func Import(ctx context.Context, r io.Reader, format string, rec Recorder, opts 
 		return rep, nil
 	}
 	if rep.Invalid > 0 {
-		return rep, fmt.Errorf("import: %d invalid lines, nothing stored: %w", rep.Invalid, ErrInvalidInput)
+		return rep, fmt.Errorf("import: %d of %d calls invalid, nothing stored: %w", rep.Invalid, rep.Calls, ErrInvalidInput)
 	}
 	for _, c := range calls {
 		if err := importOne(ctx, rec, c, opts.Sender, &rep); err != nil {

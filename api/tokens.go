@@ -42,11 +42,11 @@ const maxTokenNameLen = 64
 // ids never collide; renaming a token therefore changes the keys of its future events.
 type Token struct {
 	// Name is 1 to 64 characters of a-z, 0-9, '-', '_' and '.', unique among the tokens.
-	Name string `yaml:"name" json:"name"`
+	Name string `yaml:"name" koanf:"name" json:"name"`
 	// Hash is "sha256:" followed by the lower-case hex SHA-256 of the token (see HashToken).
-	Hash string `yaml:"hash" json:"hash"`
+	Hash string `yaml:"hash" koanf:"hash" json:"hash"`
 	// Scopes are the scopes granted (ScopeEventsWrite, ScopeCustomersRead, ScopeCustomersWrite).
-	Scopes []string `yaml:"scopes" json:"scopes"`
+	Scopes []string `yaml:"scopes" koanf:"scopes" json:"scopes"`
 }
 
 // NewToken returns a new random token (TokenPrefix and 32 random bytes in lower-case base32) and its Hash for the
@@ -64,6 +64,13 @@ func NewToken() (token, hash string, err error) {
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hashPrefix + hex.EncodeToString(sum[:])
+}
+
+// CheckTokens returns an error naming the first token that is not valid: a bad name or hash, no scope or an
+// unknown one, a name or hash used twice. New checks the same; this is for checking a configuration early.
+func CheckTokens(tokens []Token) error {
+	_, err := newTokenSet(tokens)
+	return err
 }
 
 // tokenSet is the configured tokens, checked, with their hashes decoded.
