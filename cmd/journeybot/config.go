@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/journeybot/journeybot/api"
 	"github.com/journeybot/journeybot/bot"
+	"github.com/journeybot/journeybot/bot/redact"
 	"github.com/journeybot/journeybot/journeystate"
 )
 
@@ -31,6 +33,8 @@ type Config struct {
 	Webchat   WebchatConfig   `koanf:"webchat"`
 	Identity  IdentityConfig  `koanf:"identity"`
 	Memory    MemoryConfig    `koanf:"memory"`
+	Redaction RedactionConfig `koanf:"redaction"`
+	API       APIConfig       `koanf:"api"`
 	// Journey is the journey map, decoded whole (config:"yaml") with journeystate's yaml tags.
 	Journey journeystate.JourneyMap `koanf:"journey" config:"yaml"`
 	// Tools are the company's own HTTP tools the model may call, decoded whole with bot.HTTPTool's yaml tags.
@@ -122,6 +126,22 @@ type IdentityConfig struct {
 	PhoneRegion string `koanf:"phone_region"` // ISO 3166 region of numbers written without a country code
 }
 
+// APIConfig is the HTTP API for the company's own systems (/api/v1).
+type APIConfig struct {
+	// Tokens are the API tokens, only their hashes, decoded whole with api.Token's yaml tags.
+	Tokens []api.Token `koanf:"tokens" config:"yaml"`
+}
+
+// RedactionConfig is what is removed from text before the model sees it (and, with BeforeStoring, before it is
+// stored).
+type RedactionConfig struct {
+	Cards         bool     `koanf:"cards"`          // card numbers that pass the Luhn check
+	NationalIDs   []string `koanf:"national_ids"`   // built-in national id patterns, see redact.KnownNationalIDs
+	BeforeStoring bool     `koanf:"before_storing"` // customer messages are stored redacted too
+	// Rules are the operator's own patterns, decoded whole with redact.Rule's yaml tags.
+	Rules []redact.Rule `koanf:"rules" config:"yaml"`
+}
+
 // MemoryConfig is what the bot remembers of customers.
 type MemoryConfig struct {
 	FactKeys     []string      `koanf:"fact_keys"`     // keys remember_fact may store
@@ -154,6 +174,8 @@ func DefaultConfig() Config {
 		Webchat:   WebchatConfig{AllowedOrigins: []string{}, MaxFrameBytes: 16384, SendQueue: 256},
 		Identity:  IdentityConfig{PhoneRegion: "US"},
 		Tools:     []bot.HTTPTool{},
+		API:       APIConfig{Tokens: []api.Token{}},
+		Redaction: RedactionConfig{Cards: true, NationalIDs: []string{"us_ssn", "ca_sin"}, Rules: []redact.Rule{}},
 		Memory: MemoryConfig{
 			FactKeys:   []string{"thermostat_model", "heating_system", "home_type", "preferred_contact"},
 			QuietAfter: 30 * time.Minute, SummaryChars: 1500,
@@ -175,6 +197,18 @@ func (c Config) String() string {
 			fmt.Fprintf(&b, "%s = %q\n", f.key, x.String())
 		case string, []string:
 			fmt.Fprintf(&b, "%s = %q\n", f.key, x)
+		case []api.Token:
+			names := make([]string, len(x))
+			for i, t := range x {
+				names[i] = t.Name
+			}
+			fmt.Fprintf(&b, "%s = %q\n", f.key, names)
+		case []redact.Rule:
+			names := make([]string, len(x))
+			for i, r := range x {
+				names[i] = r.Name
+			}
+			fmt.Fprintf(&b, "%s = %q\n", f.key, names)
 		case []bot.HTTPTool:
 			names := make([]string, len(x))
 			for i, t := range x {

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/journeybot/journeybot/api"
 	"github.com/journeybot/journeybot/bot"
+	"github.com/journeybot/journeybot/bot/redact"
 )
 
 // validate checks the values that their types alone do not: ranges, choices, URLs and addresses. Each error names the
@@ -105,6 +107,14 @@ func (c Config) validate(origin map[string]string) []error {
 		within("memory.quiet_after", c.Memory.QuietAfter, time.Minute, 30*24*time.Hour)
 	}
 	between("memory.summary_chars", c.Memory.SummaryChars, 100, 20000)
+	if err := api.CheckTokens(c.API.Tokens); err != nil {
+		for _, e := range splitJoined(err) {
+			bad("api.tokens", "%v", e)
+		}
+	}
+	if _, err := c.Redactor(); err != nil {
+		bad("redaction", "%v", err)
+	}
 	if err := bot.ValidateHTTPTools(c.Tools); err != nil {
 		for _, e := range splitJoined(err) {
 			bad("tools", "%v", e)
@@ -116,6 +126,11 @@ func (c Config) validate(origin map[string]string) []error {
 		}
 	}
 	return errs
+}
+
+// Redactor returns the redactor the redaction section describes.
+func (c Config) Redactor() (*redact.Redactor, error) {
+	return redact.New(redact.Options{Cards: c.Redaction.Cards, NationalIDs: c.Redaction.NationalIDs, Rules: c.Redaction.Rules})
 }
 
 // splitJoined returns the errors an errors.Join holds, or err alone.

@@ -17,7 +17,9 @@ import (
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
 
+	"github.com/journeybot/journeybot/api"
 	"github.com/journeybot/journeybot/bot"
+	"github.com/journeybot/journeybot/bot/redact"
 	"github.com/journeybot/journeybot/journeystate"
 )
 
@@ -129,6 +131,10 @@ func TestLoadConfigEveryKey(t *testing.T) {
 			AuthHeader: "Authorization", AuthEnv: "ACME_API_TOKEN", Timeout: 3 * time.Second,
 		}},
 		ToolAuth: map[string]Secret{"order_status": "Bearer acme-secret"},
+		API: APIConfig{Tokens: []api.Token{{Name: "crm", Hash: "sha256:5ce6f2158d5866e4d2c3522a47ad4b6ff3c550585faefaba141daa6a1aadbeb8",
+			Scopes: []string{"events:write", "customers:read"}}}},
+		Redaction: RedactionConfig{Cards: false, NationalIDs: []string{"uk_nino"}, BeforeStoring: true,
+			Rules: []redact.Rule{{Name: "account number", Pattern: `\bAC-\d{6}\b`}}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -295,6 +301,11 @@ func TestLoadConfigRefuses(t *testing.T) {
 			want: []string{`tool "t": its auth_env variable T_TOKEN is not set`}},
 		{name: "tool with a bad url", yaml: "tools:\n  - name: t\n    description: T.\n    parameters: {type: object}\n    url: ftp://x\n",
 			want: []string{"tools:", `tool "t"`}},
+		{name: "token hash", yaml: "api:\n  tokens:\n    - name: crm\n      hash: abc\n      scopes: [events:write]\n",
+			want: []string{"api.tokens:", "crm"}},
+		{name: "redaction rule", yaml: "redaction:\n  rules:\n    - name: x\n      pattern: '(['\n", want: []string{"redaction:", "x"}},
+		{name: "national id", yaml: "redaction:\n  national_ids: [fr_insee]\n", want: []string{"redaction:", "fr_insee"}},
+		{name: "bool", yaml: "redaction:\n  cards: maybe\n", want: []string{"redaction.cards: must be true or false"}},
 		{name: "fact key", yaml: "memory:\n  fact_keys: [\"Model Number\"]\n", want: []string{"memory.fact_keys: item 1"}},
 		{name: "phone region", yaml: "identity:\n  phone_region: usa\n", want: []string{"identity.phone_region"}},
 		{name: "every problem at once", yaml: "bot:\n  turn_deadline: soon\nlog:\n  level: loud\n",

@@ -15,7 +15,8 @@ import (
 
 // openRecorder opens what "journeybot events import" records through, from the configuration file at configPath;
 // close releases it.
-type openRecorder func(ctx context.Context, configPath string) (rec api.Recorder, close func() error, err error)
+// phoneRegion is the configured region of phone numbers written without a country code.
+type openRecorder func(ctx context.Context, configPath string) (rec api.Recorder, phoneRegion string, close func() error, err error)
 
 // runEvents runs "journeybot events import [-config FILE] [-format csv|jsonl] [-sender NAME] [-keep-going]
 // [-phone-region CC] FILE": it back-fills business events from a CSV or JSON Lines file ("-" reads stdin) through
@@ -31,7 +32,7 @@ func runEvents(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 	format := fs.String("format", "", "csv or jsonl; default: by the file's extension, else by its content")
 	sender := fs.String("sender", "import", "namespace of the message ids: an API token's name to deduplicate against the events it sent")
 	keepGoing := fs.Bool("keep-going", false, "store the valid lines and skip the invalid ones, instead of storing nothing when a line is invalid")
-	region := fs.String("phone-region", "", "region of phone numbers without a country code, e.g. US")
+	region := fs.String("phone-region", "", "region of phone numbers without a country code, e.g. US (default: identity.phone_region)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -56,9 +57,12 @@ func runEvents(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 		defer f.Close()
 		in = f
 	}
-	rec, closeRec, err := open(ctx, *configPath)
+	rec, configRegion, closeRec, err := open(ctx, *configPath)
 	if err != nil {
 		return err
+	}
+	if *region == "" {
+		*region = configRegion
 	}
 	defer func() {
 		if cerr := closeRec(); cerr != nil && err == nil {

@@ -49,9 +49,9 @@ func TestRunEventsImport(t *testing.T) {
 	rec := &countingRecorder{keys: make(map[string]bool)}
 	var gotConfig string
 	closed := 0
-	open := func(ctx context.Context, configPath string) (api.Recorder, func() error, error) {
+	open := func(ctx context.Context, configPath string) (api.Recorder, string, func() error, error) {
 		gotConfig = configPath
-		return rec, func() error { closed++; return nil }, nil
+		return rec, "US", func() error { closed++; return nil }, nil
 	}
 	run := func(args ...string) (string, string, error) {
 		var stdout, stderr bytes.Buffer

@@ -2,6 +2,9 @@
 //
 //	journeybot serve [-config FILE] [-addr HOST:PORT]
 //	journeybot knowledge reindex [-config FILE]
+//	journeybot events import [-config FILE] [-format csv|jsonl] FILE
+//	journeybot tokens new [-name NAME] [-scopes a,b]
+//	journeybot customers merges|unmerge [-config FILE] ...
 //
 // It is the only place that reads the configuration file and the environment: everything else gets its settings
 // through constructor arguments.
@@ -17,6 +20,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/journeybot/journeybot/api"
 )
 
 const usage = `journeybot talks with your customers on the web, in Slack and over SMS, and remembers their journey.
@@ -24,6 +29,12 @@ const usage = `journeybot talks with your customers on the web, in Slack and ove
 Usage:
   journeybot serve [-config FILE] [-addr HOST:PORT]   run the server
   journeybot knowledge reindex [-config FILE]         index the knowledge folder again, now
+  journeybot events import [-config FILE] [-format csv|jsonl] [-sender NAME] [-keep-going] FILE
+                                                      back-fill business events (Segment calls) from a file
+  journeybot tokens new [-name NAME] [-scopes a,b]    make an API token; prints its config entry
+  journeybot customers merges [-config FILE] CUSTOMER list the merges a customer took part in
+  journeybot customers unmerge [-config FILE] [-reason TEXT] MERGE
+                                                      undo a merge of two customers
   journeybot help                                     show this text
 
 Every configuration key can also be set from the environment (see config.yaml).
@@ -56,6 +67,14 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 			return errors.New(`usage: journeybot knowledge reindex [-config FILE]`)
 		}
 		return runReindex(ctx, args[2:], environ, stdout, stderr)
+	case "events":
+		return runEvents(ctx, args[1:], environ, stdout, stderr, func(ctx context.Context, configPath string) (api.Recorder, string, func() error, error) {
+			return openEngine(ctx, configPath, environ, stderr)
+		})
+	case "tokens":
+		return runTokens(args[1:], stdout, stderr)
+	case "customers":
+		return runCustomers(ctx, args[1:], environ, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/journeybot/journeybot/api"
 	"github.com/journeybot/journeybot/bot"
 	"github.com/journeybot/journeybot/bot/knowledge"
 	"github.com/journeybot/journeybot/bot/llm"
@@ -71,49 +72,17 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	m.Logger.Info("knowledge base", "dir", cfg.Knowledge.Dir, "passages", res.Passages, "reindexed", res.Reindexed)
 
-	renderer, err := prompts.New(cfg.Prompts.Dir)
-	if err != nil {
-		return fmt.Errorf("prompts: %w", err)
-	}
 	m.Registry = prometheus.NewRegistry()
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	responder := offline.New(m.Store, offline.Options{Company: cfg.Company.Name, Assistant: cfg.Persona.Name})
-	if cfg.ModelEnabled() {
-		m.model = openai.New(openai.Config{
-			APIKey:     string(cfg.Model.APIKey),
-			BaseURL:    cfg.Model.BaseURL,
-			Model:      cfg.Model.Name,
-			MaxRetries: cfg.Model.MaxRetries,
-			Logger:     m.Logger,
-		})
+	if m.Engine, m.model, err = newEngine(cfg, m.Store, bot.NewMetrics(m.Registry), m.Logger); err != nil {
+		return err
 	}
-	m.Engine = bot.New(bot.Config{
-		Store:                   m.Store,
-		Model:                   m.model,
-		Offline:                 responder,
-		Prompts:                 renderer,
-		Company:                 prompts.Company{Name: cfg.Company.Name, Description: cfg.Company.Description, Website: cfg.Company.Website},
-		Persona:                 prompts.Persona{Name: cfg.Persona.Name, Tone: cfg.Persona.Tone, Instructions: cfg.Persona.Instructions},
-		TurnDeadline:            cfg.Bot.TurnDeadline,
-		MaxToolSteps:            cfg.Bot.MaxToolSteps,
-		HistoryMessages:         cfg.Bot.HistoryMessages,
-		KnowledgePassages:       cfg.Bot.KnowledgePassages,
-		MaxMessageChars:         cfg.Bot.MaxMessageChars,
-		MaxConcurrentModelCalls: cfg.Bot.MaxConcurrentModelCalls,
-		Temperature:             cfg.Model.Temperature,
-		MaxTokens:               cfg.Model.MaxTokens,
-		Journey:                 cfg.Journey,
-		Tools:                   cfg.Tools,
-		ToolAuth:                toolAuthValues(cfg.ToolAuth),
-		FactKeys:                cfg.Memory.FactKeys,
-		TimelineTokens:          cfg.Bot.TimelineTokens,
-		PhoneRegion:             cfg.Identity.PhoneRegion,
-		QuietAfter:              cfg.Memory.QuietAfter,
-		SummaryChars:            cfg.Memory.SummaryChars,
-		Metrics:                 bot.NewMetrics(m.Registry),
-		Logger:                  m.Logger,
+	apiHandler, err := api.New(m.Engine, api.Options{
+		Tokens: cfg.API.Tokens, Merges: m.Engine, PhoneRegion: cfg.Identity.PhoneRegion, Logger: m.Logger,
 	})
+	if err != nil {
+		return fmt.Errorf("api: %w", err)
+	}
 	m.Hub = webchat.New(m.Engine, webchat.Options{
 		PublicURL:       cfg.Server.PublicURL,
 		AllowedOrigins:  cfg.Webchat.AllowedOrigins,
@@ -128,6 +97,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 
 	mux := http.NewServeMux()
 	m.Hub.Routes(mux)
+	apiHandler.Routes(mux)
 	mux.HandleFunc("GET /healthz", m.handleHealthz)
 	mux.HandleFunc("GET /readyz", m.handleReadyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
@@ -165,6 +135,65 @@ func (m *Main) Open(ctx context.Context) (err error) {
 
 // memoryInterval is how often quiet conversations are looked for, to take them into their customers' summaries.
 const memoryInterval = time.Minute
+
+// newEngine builds the bot engine that cfg describes on store, with its model (nil when none is configured).
+func newEngine(cfg Config, store *sqlite.Store, metrics *bot.Metrics, logger *slog.Logger) (*bot.Engine, llm.Model, error) {
+	var model llm.Model
+	renderer, err := prompts.New(cfg.Prompts.Dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("prompts: %w", err)
+	}
+	redactor, err := cfg.Redactor()
+	if err != nil {
+		return nil, nil, fmt.Errorf("redaction: %w", err)
+	}
+	greetings := map[string]string{}
+	for _, st := range cfg.Journey.Stages {
+		if st.Greeting != "" {
+			greetings[st.Name] = st.Greeting
+		}
+	}
+	responder := offline.New(store, offline.Options{Company: cfg.Company.Name, Assistant: cfg.Persona.Name,
+		Greetings: greetings})
+	if cfg.ModelEnabled() {
+		model = openai.New(openai.Config{
+			APIKey:     string(cfg.Model.APIKey),
+			BaseURL:    cfg.Model.BaseURL,
+			Model:      cfg.Model.Name,
+			MaxRetries: cfg.Model.MaxRetries,
+			Logger:     logger,
+		})
+	}
+	engine := bot.New(bot.Config{
+		Store:                   store,
+		Model:                   model,
+		Offline:                 responder,
+		Prompts:                 renderer,
+		Company:                 prompts.Company{Name: cfg.Company.Name, Description: cfg.Company.Description, Website: cfg.Company.Website},
+		Persona:                 prompts.Persona{Name: cfg.Persona.Name, Tone: cfg.Persona.Tone, Instructions: cfg.Persona.Instructions},
+		TurnDeadline:            cfg.Bot.TurnDeadline,
+		MaxToolSteps:            cfg.Bot.MaxToolSteps,
+		HistoryMessages:         cfg.Bot.HistoryMessages,
+		KnowledgePassages:       cfg.Bot.KnowledgePassages,
+		MaxMessageChars:         cfg.Bot.MaxMessageChars,
+		MaxConcurrentModelCalls: cfg.Bot.MaxConcurrentModelCalls,
+		Temperature:             cfg.Model.Temperature,
+		MaxTokens:               cfg.Model.MaxTokens,
+		Journey:                 cfg.Journey,
+		Redactor:                redactor,
+		RedactStored:            cfg.Redaction.BeforeStoring,
+		Tools:                   cfg.Tools,
+		ToolAuth:                toolAuthValues(cfg.ToolAuth),
+		FactKeys:                cfg.Memory.FactKeys,
+		TimelineTokens:          cfg.Bot.TimelineTokens,
+		PhoneRegion:             cfg.Identity.PhoneRegion,
+		QuietAfter:              cfg.Memory.QuietAfter,
+		SummaryChars:            cfg.Memory.SummaryChars,
+		Metrics:                 metrics,
+		Logger:                  logger,
+	})
+	return engine, model, nil
+}
 
 // resumeWindow is how far back Open looks for messages that were acknowledged but never answered.
 const resumeWindow = time.Hour
