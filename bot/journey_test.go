@@ -1,0 +1,353 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/journeybot/journeybot/bot"
+	"github.com/journeybot/journeybot/bot/llm"
+	"github.com/journeybot/journeybot/bot/llm/llmtest"
+	"github.com/journeybot/journeybot/bot/llm/offline"
+	"github.com/journeybot/journeybot/bot/redact"
+	"github.com/journeybot/journeybot/journeystate"
+)
+
+// demoJourney returns the journey map config.yaml ships (Hearthly's).
+func demoJourney(t *testing.T) journeystate.JourneyMap {
+	t.Helper()
+	b, err := os.ReadFile("../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Journey yaml.Node `yaml:"journey"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	text, err := yaml.Marshal(&doc.Journey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m journeystate.JourneyMap
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func withJourney(t *testing.T) func(*bot.Config) {
+	m := demoJourney(t)
+	return func(c *bot.Config) {
+		c.Journey = m
+		c.TimelineTokens = 1200
+		c.FactKeys = []string{"thermostat_model"}
+		c.PhoneRegion = "US"
+	}
+}
+
+// seedSMSCustomer stores, as the SMS channel will, a customer known by a verified phone number who asked about an
+// order, and the company's order event for them through the engine; it returns the customer.
+func seedSMSCustomer(t *testing.T, f *fixture, phone string) journeystate.Customer {
+	t.Helper()
+	ctx := context.Background()
+	cust, err := f.store.ResolveIdentity(ctx, journeystate.IdentityClaim{Channel: journeystate.ChannelSMS,
+		ExternalID: phone, Level: journeystate.LevelVerified, Profile: journeystate.Profile{Phone: phone}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.Identify(ctx, cust.ID, []journeystate.IdentityClaim{{Channel: journeystate.IdentityPhone,
+		ExternalID: phone, Level: journeystate.LevelVerified}}, "sms sender"); err != nil {
+		t.Fatal(err)
+	}
+	conv, _, err := f.store.OpenConversation(ctx, cust.ID, journeystate.ChannelSMS, phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.store.AppendMessage(ctx, journeystate.Message{ConversationID: conv.ID, CustomerID: cust.ID,
+		Author: journeystate.ActorCustomer, ClientID: "SM1", Text: "Where is my order A-1042? It was due Friday."}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.engine.Track(ctx, bot.BusinessEvent{Name: "order_placed", Customer: bot.CustomerRef{Phone: phone},
+		Properties: map[string]any{"order_id": "A-1042", "total": 249}, Key: "shop:A-1042", Source: "api:shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CustomerID != cust.ID || res.Stage != "purchase" || !res.StageChanged {
+		t.Fatalf("Track(order_placed) = %+v, want customer %s moved to purchase", res, cust.ID)
+	}
+	return cust
+}
+
+func TestWebTurnPromptCarriesTheJourneyFromSMS(t *testing.T) {
+	f := newFixture(t, &llmtest.Options{}, withJourney(t))
+	ctx := context.Background()
+	smsCustomer := seedSMSCustomer(t, f, "+14155550100")
+
+	// The same person opens the web chat, signed in on the company's site (a verified identify).
+	res, err := f.engine.IdentifyUser(ctx, journeystate.ChannelWeb, "v_ada", bot.Identification{
+		UserID: "u-ada", Phone: "(415) 555-0100", Verified: true, Evidence: "test: widget identify with a valid HMAC",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Customer.ID != smsCustomer.ID || len(res.Merges) != 1 {
+		t.Fatalf("identify = customer %s with %d merges, want the SMS customer %s after one merge",
+			res.Customer.ID, len(res.Merges), smsCustomer.ID)
+	}
+	f.say(t, inbound("v_ada", "m1", "Any news on my order?"))
+	f.ch.next(t)
+
+	reqs := f.model.Handler.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("the model was not asked")
+	}
+	sys := reqs[0].Messages[0].Content
+	for _, want := range []string{
+		`"purchase" stage`,                             // the stage, moved by the order event
+		"order_placed (order_id: A-1042, total: 249)",  // the business event
+		"Where is my order A-1042? It was due Friday.", // the question asked by SMS
+		"[sms] customer wrote:",
+	} {
+		if !strings.Contains(sys, want) {
+			t.Errorf("the web turn's system prompt lacks %q:\n%s", want, sys)
+		}
+	}
+	// The current conversation is shown as chat turns, not repeated in the timeline.
+	if strings.Contains(sys, "Any news on my order?") {
+		t.Errorf("the current question is repeated in the timeline:\n%s", sys)
+	}
+}
+
+func TestAnotherCustomersJourneyNeverReachesThePrompt(t *testing.T) {
+	f := newFixture(t, &llmtest.Options{}, withJourney(t))
+	seedSMSCustomer(t, f, "+14155550100")
+	// A visitor who only claims the SMS customer's phone is not that customer.
+	if _, err := f.engine.IdentifyUser(context.Background(), journeystate.ChannelWeb, "v_mallory", bot.Identification{
+		Phone: "+1 415 555 0100", Verified: false,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.say(t, inbound("v_mallory", "m1", "Where is my order?"))
+	f.ch.next(t)
+	sys := f.model.Handler.Requests()[0].Messages[0].Content
+	if strings.Contains(sys, "A-1042") || strings.Contains(sys, "due Friday") {
+		t.Errorf("a claim gave access to another customer's journey:\n%s", sys)
+	}
+}
+
+func TestCardNumberNeverReachesTheModel(t *testing.T) {
+	r, err := redact.New(redact.Options{Cards: true, NationalIDs: []string{"us_ssn"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, &llmtest.Options{Replies: []llmtest.Reply{
+		{ToolCalls: []llm.ToolCall{{Name: "search_knowledge", Arguments: `{"query":"card 4111 1111 1111 1111"}`}}},
+		{Text: "I can't take card numbers here."},
+	}}, func(c *bot.Config) { c.Redactor = r })
+	const card = "4111 1111 1111 1111"
+	rc := f.say(t, inbound("v_payer", "m1", "Please charge my card "+card+", SSN 123-45-6789"))
+	f.ch.next(t)
+	reqs := f.model.Handler.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("got %d model requests, want 2", len(reqs))
+	}
+	for i, req := range reqs {
+		body, _ := json.Marshal(req)
+		for _, secret := range []string{card, "4111111111111111", "123-45-6789"} {
+			if bytes.Contains(body, []byte(secret)) {
+				t.Errorf("model request %d holds %q:\n%s", i, secret, body)
+			}
+		}
+		if i == 0 && !bytes.Contains(body, []byte("[card number removed]")) {
+			t.Errorf("model request %d lacks the redaction marker:\n%s", i, body)
+		}
+	}
+	// Not redacted before storing (redaction.before_storing is off): the transcript keeps what was said.
+	if rc.Message.Text != "Please charge my card "+card+", SSN 123-45-6789" {
+		t.Errorf("stored %q, want the message as written", rc.Message.Text)
+	}
+}
+
+func TestRedactedBeforeStoring(t *testing.T) {
+	r, err := redact.New(redact.Options{Cards: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, nil, func(c *bot.Config) { c.Redactor, c.RedactStored = r, true })
+	rc := f.say(t, inbound("v_payer2", "m1", "my card is 5555-5555-5555-4444"))
+	f.ch.next(t)
+	if strings.Contains(rc.Message.Text, "5555") {
+		t.Errorf("stored %q, want the card number removed", rc.Message.Text)
+	}
+}
+
+func TestSetJourneyStageOnlyAlongTheMap(t *testing.T) {
+	f := newFixture(t, &llmtest.Options{Replies: []llmtest.Reply{
+		// From purchase the map leads to onboarding only: renewal is refused, onboarding taken.
+		{ToolCalls: []llm.ToolCall{{Name: "set_journey_stage", Arguments: `{"stage":"renewal","reason":"asked about renewing"}`}}},
+		{ToolCalls: []llm.ToolCall{{Name: "set_journey_stage", Arguments: `{"stage":"onboarding","reason":"installing it"}`}}},
+		{Text: "Let's get it installed."},
+	}}, withJourney(t))
+	cust := seedSMSCustomer(t, f, "+14155550101")
+	if _, err := f.engine.IdentifyUser(context.Background(), journeystate.ChannelWeb, "v_bo", bot.Identification{
+		Phone: "+14155550101", Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.say(t, inbound("v_bo", "m1", "It arrived! How do I install it?"))
+	f.ch.next(t)
+
+	reqs := f.model.Handler.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("got %d model calls, want 3", len(reqs))
+	}
+	if sys := reqs[0].Messages[0].Content; !strings.Contains(sys, "move them to one of: onboarding") {
+		t.Errorf("the prompt does not say where the customer may be moved:\n%s", sys)
+	}
+	refused := reqs[1].Messages[len(reqs[1].Messages)-1].Content
+	if !strings.Contains(refused, `does not lead from \"purchase\" to \"renewal\"`) {
+		t.Errorf("a move off the map got %s, want a refusal", refused)
+	}
+	got, err := f.store.Customer(context.Background(), cust.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Stage != "onboarding" {
+		t.Fatalf("stage = %q, want onboarding", got.Stage)
+	}
+	changes := f.events(t, r.Conversation.ID, "stage_changed")
+	if len(changes) != 1 || changes[0].Actor != journeystate.ActorBot || changes[0].Cause != "model: installing it" {
+		t.Errorf("stage_changed events of the conversation = %+v, want one by the bot with the model's reason", changes)
+	}
+}
+
+func TestRecordIntentMovesTheStage(t *testing.T) {
+	f := newFixture(t, &llmtest.Options{Replies: []llmtest.Reply{
+		{ToolCalls: []llm.ToolCall{{Name: "record_intent", Arguments: `{"intent":"launch_rockets"}`}}},
+		{ToolCalls: []llm.ToolCall{{Name: "record_intent", Arguments: `{"intent":"buying"}`}}},
+		{Text: "Here are the bundles."},
+	}}, withJourney(t))
+	r := f.say(t, inbound("v_buyer", "m1", "I want to buy two thermostats"))
+	f.ch.next(t)
+	if refused := f.model.Handler.Requests()[1].Messages; !strings.Contains(refused[len(refused)-1].Content, "unknown intent") {
+		t.Errorf("an unknown intent got %s, want a refusal", refused[len(refused)-1].Content)
+	}
+	got, _ := f.store.Customer(context.Background(), r.Customer.ID)
+	if got.Stage != "consideration" {
+		t.Errorf("stage = %q, want consideration (the buying intent's stage)", got.Stage)
+	}
+}
+
+func TestRememberFactOnlyWithConfiguredKeys(t *testing.T) {
+	f := newFixture(t, &llmtest.Options{Replies: []llmtest.Reply{
+		{ToolCalls: []llm.ToolCall{{Name: "remember_fact", Arguments: `{"key":"password","value":"hunter2"}`}}},
+		{ToolCalls: []llm.ToolCall{{Name: "remember_fact", Arguments: `{"key":"thermostat_model","value":"Hearthly T2"}`}}},
+		{Text: "Noted."},
+		{Text: "Your T2 supports that."},
+	}}, withJourney(t))
+	r := f.say(t, inbound("v_fact", "m1", "I have the T2"))
+	f.ch.next(t)
+	got, _ := f.store.Customer(context.Background(), r.Customer.ID)
+	if want := map[string]string{"thermostat_model": "Hearthly T2"}; len(got.Memory.Facts) != 1 || got.Memory.Facts["thermostat_model"] != want["thermostat_model"] {
+		t.Fatalf("facts = %v, want %v", got.Memory.Facts, want)
+	}
+	f.say(t, inbound("v_fact", "m2", "Does it work with a heat pump?"))
+	f.ch.next(t)
+	reqs := f.model.Handler.Requests()
+	if sys := reqs[len(reqs)-1].Messages[0].Content; !strings.Contains(sys, "- thermostat_model: Hearthly T2") {
+		t.Errorf("the next turn's prompt lacks the remembered fact:\n%s", sys)
+	}
+}
+
+func TestTrackIsIdempotentAndFollowsRules(t *testing.T) {
+	f := newFixture(t, nil, withJourney(t))
+	ctx := context.Background()
+	ref := bot.CustomerRef{UserID: "u-rule"}
+	base := time.Date(2026, time.November, 20, 10, 0, 0, 0, time.UTC)
+	track := func(key string, at time.Time) bot.TrackResult {
+		t.Helper()
+		res, err := f.engine.Track(ctx, bot.BusinessEvent{Name: "viewed_pricing", Customer: ref, Key: key, Time: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := track("p1", base); res.Stage != "" {
+		t.Fatalf("after one pricing view stage = %q, want none", res.Stage)
+	}
+	if res := track("p1", base); !res.Duplicate {
+		t.Errorf("a resent event was stored again: %+v", res)
+	}
+	track("p2", base.Add(24*time.Hour))
+	if res := track("p3", base.Add(48*time.Hour)); res.Stage != "consideration" || !res.StageChanged {
+		t.Errorf("after three pricing views in 7 days: %+v, want consideration", res)
+	}
+
+	if _, err := f.engine.Track(ctx, bot.BusinessEvent{Name: "order_placed", Customer: bot.CustomerRef{Email: "not an email"}}); err == nil {
+		t.Error("Track accepted a bad email reference")
+	}
+	if _, err := f.engine.Track(ctx, bot.BusinessEvent{Name: "stage_changed", Customer: ref}); err == nil {
+		t.Error("Track accepted an event type journeybot records itself")
+	}
+}
+
+func TestOfflineResponderGreetsPerStage(t *testing.T) {
+	m := demoJourney(t)
+	greetings := map[string]string{}
+	for _, s := range m.Stages {
+		greetings[s.Name] = s.Greeting
+	}
+	f := newFixture(t, nil, func(c *bot.Config) {
+		c.Journey = m
+		c.Offline = offline.New(c.Store, offline.Options{Company: "Hearthly", Assistant: "Ember", Greetings: greetings})
+	})
+	seedSMSCustomer(t, f, "+14155550102") // in purchase now
+	if _, err := f.engine.IdentifyUser(context.Background(), journeystate.ChannelWeb, "v_greet", bot.Identification{
+		Phone: "+14155550102", Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.say(t, inbound("v_greet", "m1", "Hi"))
+	reply := f.ch.next(t)
+	st, _ := m.Stage("purchase")
+	if st.Greeting == "" || !strings.Contains(reply.Text, st.Greeting) {
+		t.Errorf("greeting = %q, want the purchase stage's %q", reply.Text, st.Greeting)
+	}
+}
+
+func TestSummarizeQuietConversationsExtractively(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	f := newFixture(t, nil, func(c *bot.Config) { c.QuietAfter = 30 * time.Minute; c.Now = clock })
+	r := f.say(t, inbound("v_quiet", "m1", "How long does shipping take to Canada?"))
+	f.ch.next(t)
+	if n, err := f.engine.SummarizeQuiet(context.Background()); err != nil || n != 0 {
+		t.Fatalf("SummarizeQuiet before the quiet time = %d, %v; want 0", n, err)
+	}
+	now = now.Add(31 * time.Minute)
+	if n, err := f.engine.SummarizeQuiet(context.Background()); err != nil || n != 1 {
+		t.Fatalf("SummarizeQuiet = %d, %v; want 1", n, err)
+	}
+	got, err := f.store.Customer(context.Background(), r.Customer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got.Memory.Summary, `"How long does shipping take to Canada?"`) ||
+		!strings.Contains(got.Memory.Summary, "(web)") || !strings.Contains(got.Memory.Summary, "Shipping") {
+		t.Errorf("summary = %q, want the date, channel, question and the page answered from", got.Memory.Summary)
+	}
+	if n, _ := f.engine.SummarizeQuiet(context.Background()); n != 0 {
+		t.Errorf("a conversation already summarised was summarised again")
+	}
+}
