@@ -116,7 +116,7 @@ func TestWebTurnPromptCarriesTheJourneyFromSMS(t *testing.T) {
 	}
 	sys := reqs[0].Messages[0].Content
 	for _, want := range []string{
-		`"purchase" stage`,                             // the stage, moved by the order event
+		`"purchase" stage`, // the stage, moved by the order event
 		"order_placed (order_id: A-1042, total: 249)",  // the business event
 		"Where is my order A-1042? It was due Friday.", // the question asked by SMS
 		"[sms] customer wrote:",
