@@ -150,9 +150,17 @@ const maxExternalIDBytes = 256
 
 // Identify records what the company's systems know about a customer (creating the customer when the reference is
 // new): profile, traits and verified email and phone identities, merging customers where verified identities meet.
+// A reference with an anonymous id and no user id names the anonymous customer, whom the email and phone then join
+// with any customer already known by them.
 // It returns ErrBadReference (wrapped) for a bad reference, and store errors wrapped.
 func (e *Engine) Identify(ctx context.Context, t Traits) (journeystate.IdentifyResult, error) {
-	cust, err := e.resolveRef(ctx, t.Customer)
+	ref := t.Customer
+	if ref.UserID == "" && ref.AnonymousID != "" {
+		// The anonymous visitor is who the traits describe: they become that customer's, which joins the one
+		// already known by the same email or phone.
+		ref.Email, ref.Phone = "", ""
+	}
+	cust, err := e.resolveRef(ctx, ref)
 	if err != nil {
 		return journeystate.IdentifyResult{}, fmt.Errorf("identify: %w", err)
 	}
@@ -176,10 +184,6 @@ func (e *Engine) Identify(ctx context.Context, t Traits) (journeystate.IdentifyR
 		claims = append(claims, journeystate.IdentityClaim{Channel: journeystate.IdentityPhone, ExternalID: phone,
 			Level: journeystate.LevelVerified, Profile: journeystate.Profile{Phone: phone}})
 	}
-	if t.Customer.UserID != "" && (t.Customer.Email != "" || t.Customer.Phone != "") {
-		// resolveRef used the user id; an email or phone in the reference is the same person's too.
-		claims = append(claims, e.contactClaims(t.Customer.Email, t.Customer.Phone, journeystate.LevelVerified)...)
-	}
 	source := cmpOr(t.Source, "api")
 	if profile != (journeystate.Profile{}) || len(t.Other) > 0 {
 		if cust, err = e.cfg.Store.UpdateCustomer(ctx, cust.ID, journeystate.CustomerUpdate{
@@ -197,20 +201,6 @@ func (e *Engine) Identify(ctx context.Context, t Traits) (journeystate.IdentifyR
 	}
 	e.cfg.Metrics.identify(res)
 	return res, nil
-}
-
-// contactClaims returns identity claims for an email and a phone number, leaving out those that do not normalise.
-func (e *Engine) contactClaims(email, phone string, level journeystate.Level) []journeystate.IdentityClaim {
-	var out []journeystate.IdentityClaim
-	if n, err := journeystate.NormalizeEmail(email); err == nil {
-		out = append(out, journeystate.IdentityClaim{Channel: journeystate.IdentityEmail, ExternalID: n, Level: level,
-			Profile: journeystate.Profile{Email: n}})
-	}
-	if n, err := journeystate.NormalizePhone(phone, e.cfg.PhoneRegion); err == nil {
-		out = append(out, journeystate.IdentityClaim{Channel: journeystate.IdentityPhone, ExternalID: n, Level: level,
-			Profile: journeystate.Profile{Phone: n}})
-	}
-	return out
 }
 
 func cmpOr(a, b string) string {

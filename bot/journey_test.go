@@ -351,3 +351,31 @@ func TestSummarizeQuietConversationsExtractively(t *testing.T) {
 		t.Errorf("a conversation already summarised was summarised again")
 	}
 }
+
+func TestIdentifyJoinsAnAnonymousVisitorByEmail(t *testing.T) {
+	f := newFixture(t, nil, withJourney(t))
+	ctx := context.Background()
+	known, err := f.engine.Identify(ctx, bot.Traits{Customer: bot.CustomerRef{UserID: "u-ada"}, Email: "Ada@Example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.engine.Identify(ctx, bot.Traits{Customer: bot.CustomerRef{AnonymousID: "anon-7", Email: "ada@example.com"},
+		Email: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Customer.ID != known.Customer.ID || len(res.Merges) != 1 {
+		t.Fatalf("the anonymous visitor is customer %s after %d merges, want %s after one", res.Customer.ID,
+			len(res.Merges), known.Customer.ID)
+	}
+	// Another user id with the same email is another person: refused once, not merged.
+	other, err := f.engine.Identify(ctx, bot.Traits{Customer: bot.CustomerRef{UserID: "u-bob", Email: "ada@example.com"},
+		Email: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Customer.ID == known.Customer.ID || len(other.Refused) != 1 || len(other.Merges) != 0 {
+		t.Errorf("u-bob: customer %s, %d refusals, %d merges; want a customer of its own and one refusal",
+			other.Customer.ID, len(other.Refused), len(other.Merges))
+	}
+}
