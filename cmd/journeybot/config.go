@@ -35,6 +35,7 @@ type Config struct {
 	Memory    MemoryConfig    `koanf:"memory"`
 	Redaction RedactionConfig `koanf:"redaction"`
 	API       APIConfig       `koanf:"api"`
+	Demo      DemoConfig      `koanf:"demo"`
 	// Journey is the journey map, decoded whole (config:"yaml") with journeystate's yaml tags.
 	Journey journeystate.JourneyMap `koanf:"journey" config:"yaml"`
 	// Tools are the company's own HTTP tools the model may call, decoded whole with bot.HTTPTool's yaml tags.
@@ -124,6 +125,12 @@ type WebchatConfig struct {
 // IdentityConfig is how customers are recognised across channels.
 type IdentityConfig struct {
 	PhoneRegion string `koanf:"phone_region"` // ISO 3166 region of numbers written without a country code
+}
+
+// DemoConfig is the demo company's living example.
+type DemoConfig struct {
+	// Enabled seeds a demo customer with a cross-channel journey and lets the demo page sign in as them.
+	Enabled bool `koanf:"enabled"`
 }
 
 // APIConfig is the HTTP API for the company's own systems (/api/v1).

@@ -36,6 +36,11 @@ func TestShippedConfigIsTheDefault(t *testing.T) {
 			len(got.Journey.Stages), len(got.Journey.Paths), len(got.Journey.Intents))
 	}
 	got.Journey = journeystate.JourneyMap{}
+	// So is the demo: on in the file made for trying journeybot out, off by default.
+	if !got.Demo.Enabled {
+		t.Error("config.yaml does not turn the demo on")
+	}
+	got.Demo.Enabled = false
 	if diff := cmp.Diff(DefaultConfig(), got); diff != "" {
 		t.Errorf("config.yaml differs from DefaultConfig (-want +got):\n%s", diff)
 	}
@@ -131,6 +136,7 @@ func TestLoadConfigEveryKey(t *testing.T) {
 			AuthHeader: "Authorization", AuthEnv: "ACME_API_TOKEN", Timeout: 3 * time.Second,
 		}},
 		ToolAuth: map[string]Secret{"order_status": "Bearer acme-secret"},
+		Demo:     DemoConfig{Enabled: true},
 		API: APIConfig{Tokens: []api.Token{{Name: "crm", Hash: "sha256:5ce6f2158d5866e4d2c3522a47ad4b6ff3c550585faefaba141daa6a1aadbeb8",
 			Scopes: []string{"events:write", "customers:read"}}}},
 		Redaction: RedactionConfig{Cards: false, NationalIDs: []string{"uk_nino"}, BeforeStoring: true,

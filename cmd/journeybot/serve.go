@@ -36,11 +36,13 @@ type Main struct {
 	Hub      *webchat.Hub
 	Registry *prometheus.Registry
 
-	model  llm.Model
-	ln     net.Listener
-	server *http.Server
-	ready  atomic.Bool
-	served chan error
+	model llm.Model
+	// identitySecret verifies the widget's identify calls: webchat.identity_secret, or a random one for a demo.
+	identitySecret string
+	ln             net.Listener
+	server         *http.Server
+	ready          atomic.Bool
+	served         chan error
 
 	stopMemory context.CancelFunc
 	memoryDone chan struct{}
@@ -83,13 +85,26 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("api: %w", err)
 	}
+	m.identitySecret = string(cfg.Webchat.IdentitySecret)
+	if cfg.Demo.Enabled {
+		if m.identitySecret == "" {
+			if m.identitySecret, err = randomSecret(); err != nil {
+				return err
+			}
+		}
+		if err := seedDemo(ctx, m.Engine, m.Store, time.Now()); err != nil {
+			return err
+		}
+		m.Logger.Info("demo: the demo page can sign in as a demo customer (turn demo.enabled off in production)",
+			"user_id", demoUserID)
+	}
 	m.Hub = webchat.New(m.Engine, webchat.Options{
 		PublicURL:       cfg.Server.PublicURL,
 		AllowedOrigins:  cfg.Webchat.AllowedOrigins,
 		MaxFrameBytes:   cfg.Webchat.MaxFrameBytes,
 		MaxMessageChars: cfg.Bot.MaxMessageChars,
 		SendQueue:       cfg.Webchat.SendQueue,
-		IdentitySecret:  string(cfg.Webchat.IdentitySecret),
+		IdentitySecret:  m.identitySecret,
 		Logger:          m.Logger,
 		Registerer:      m.Registry,
 	})
@@ -98,6 +113,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	mux := http.NewServeMux()
 	m.Hub.Routes(mux)
 	apiHandler.Routes(mux)
+	if cfg.Demo.Enabled {
+		mux.HandleFunc("GET /demo/identity", m.handleDemoIdentity)
+	}
 	mux.HandleFunc("GET /healthz", m.handleHealthz)
 	mux.HandleFunc("GET /readyz", m.handleReadyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))

@@ -695,7 +695,10 @@
   }
 
   // The public API, and the calls the page queued before this script ran. Later pushes run at once.
-  var api = { identify: identify, reset: reset };
+  // openChat opens the chat panel, as the launcher does, so that a page can open it from its own "Chat with us".
+  function openChat() { if (!open) setOpen(true); }
+
+  var api = { identify: identify, reset: reset, open: openChat };
   window.JourneybotChat = api;
   function runQueued(call) {
     if (!call || typeof call.length !== "number" || !Object.prototype.hasOwnProperty.call(api, call[0])) {
