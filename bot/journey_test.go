@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/journeybot/journeybot/bot"
 	"github.com/journeybot/journeybot/bot/llm"
@@ -17,31 +14,13 @@ import (
 	"github.com/journeybot/journeybot/bot/llm/offline"
 	"github.com/journeybot/journeybot/bot/redact"
 	"github.com/journeybot/journeybot/journeystate"
+	"github.com/journeybot/journeybot/journeystate/journeytest"
 )
 
-// demoJourney returns the journey map config.yaml ships (Hearthly's).
+// demoJourney returns the journey map config.yaml ships (Hearthly's), checked.
 func demoJourney(t *testing.T) journeystate.JourneyMap {
 	t.Helper()
-	b, err := os.ReadFile("../config.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Journey yaml.Node `yaml:"journey"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	text, err := yaml.Marshal(&doc.Journey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m journeystate.JourneyMap
-	dec := yaml.NewDecoder(bytes.NewReader(text))
-	dec.KnownFields(true)
-	if err := dec.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
+	m := journeytest.ShippedMap(t, "../config.yaml")
 	if err := m.Validate(); err != nil {
 		t.Fatal(err)
 	}

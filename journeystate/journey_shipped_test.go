@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/journeybot/journeybot/journeystate"
+	"github.com/journeybot/journeybot/journeystate/journeytest"
 )
 
 // shippedConfig is the repository's config.yaml, which holds the demo company's journey map.
@@ -19,27 +20,7 @@ const shippedConfig = "../config.yaml"
 // shippedMap decodes config.yaml's journey section strictly, as cmd does, and returns it.
 func shippedMap(t *testing.T) journeystate.JourneyMap {
 	t.Helper()
-	data, err := os.ReadFile(shippedConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sections map[string]yaml.Node
-	if err := yaml.Unmarshal(data, &sections); err != nil {
-		t.Fatalf("parse %s: %v", shippedConfig, err)
-	}
-	node, ok := sections["journey"]
-	if !ok {
-		t.Fatalf("%s has no journey section", shippedConfig)
-	}
-	section, err := yaml.Marshal(&node)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m journeystate.JourneyMap
-	if err := decodeStrict(section, &m); err != nil {
-		t.Fatalf("decode %s's journey section: %v", shippedConfig, err)
-	}
-	return m
+	return journeytest.ShippedMap(t, shippedConfig)
 }
 
 // TestShippedJourneyMap checks that the journey map config.yaml ships is valid and complete enough to demo.

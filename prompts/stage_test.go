@@ -1,7 +1,6 @@
 package prompts
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,41 +8,15 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/journeybot/journeybot/journeystate"
+	"github.com/journeybot/journeybot/journeystate/journeytest"
 )
-
-// demoJourney reads the journey map config.yaml ships.
-func demoJourney(t *testing.T) journeystate.JourneyMap {
-	t.Helper()
-	b, err := os.ReadFile("../config.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Journey yaml.Node `yaml:"journey"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	text, err := yaml.Marshal(&doc.Journey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m journeystate.JourneyMap
-	dec := yaml.NewDecoder(bytes.NewReader(text))
-	dec.KnownFields(true)
-	if err := dec.Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
 
 // TestSystemGoldenPerStage renders a web turn for a customer in each stage of the demo journey map, with the
 // journey tools, memory and a cross-channel timeline, against one golden file per stage.
 func TestSystemGoldenPerStage(t *testing.T) {
-	m := demoJourney(t)
+	m := journeytest.ShippedMap(t, "../config.yaml")
 	if len(m.Stages) == 0 {
 		t.Fatal("config.yaml ships no journey stages")
 	}

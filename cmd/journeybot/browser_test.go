@@ -151,9 +151,10 @@ const watchStreamJS = `(() => {` + findJS + `
   return true;
 })()`
 
-// statusJS returns the text of the widget's role="status" line.
+// statusJS returns the text of the widget's role="status" line (in the widget, not the host page's own).
 const statusJS = `(() => {` + findJS + `
-  const st = find('[role="status"]');
+  const host = document.getElementById('journeybot-widget');
+  const st = host && host.shadowRoot ? find('[role="status"]', host.shadowRoot) : null;
   return st ? st.textContent : '';
 })()`
 
