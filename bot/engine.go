@@ -4,6 +4,10 @@
 // back to the offline responder when the model fails or is too slow, stores the reply and every decision in the
 // journey log, and delivers the reply through the customer's channel.
 //
+// It also keeps the customer's journey: business events from the company's systems (Track, Identify), identities
+// and merges when a channel says who a user is (IdentifyUser), the journey stage the map's rules derive from the log
+// and the model may move along the map, facts the model remembers, and a running summary of quiet conversations.
+//
 // It must not know how a channel, a store or a model works: it sees them through channels.Channel,
 // journeystate.Store and llm.Model.
 package bot

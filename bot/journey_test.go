@@ -358,3 +358,20 @@ func TestIdentifyJoinsAnAnonymousVisitorByEmail(t *testing.T) {
 			other.Customer.ID, len(other.Refused), len(other.Merges))
 	}
 }
+
+func TestOfflineIntentPhrasesMoveTheStage(t *testing.T) {
+	f := newFixture(t, nil, withJourney(t))
+	r := f.say(t, inbound("v_phrase", "m1", "Hello, does it work with Alexa?"))
+	f.ch.next(t)
+	got, err := f.store.Customer(context.Background(), r.Customer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Stage != "awareness" {
+		t.Errorf("stage = %q, want awareness (the product_question phrase)", got.Stage)
+	}
+	intents := f.events(t, r.Conversation.ID, "intent_detected")
+	if len(intents) != 1 || intents[0].Actor != journeystate.ActorRule || !strings.Contains(intents[0].Cause, "alexa") {
+		t.Errorf("intent events = %+v, want one by the rule naming the phrase", intents)
+	}
+}

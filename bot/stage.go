@@ -2,8 +2,10 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/journeybot/journeybot/journeystate"
 	"github.com/journeybot/journeybot/prompts"
@@ -87,4 +89,41 @@ func (e *Engine) journeyData(d *prompts.SystemData, cust journeystate.Customer) 
 	for _, in := range m.Intents {
 		d.Intents = append(d.Intents, prompts.Intent{Name: in.Name, Description: in.Description})
 	}
+}
+
+// detectIntent looks for the journey map's intent phrases in the customer's messages (without a model, the only
+// way intents are found): the first intent, in map order, with a phrase that one of them contains (ignoring case)
+// is recorded as an "intent_detected" event by the rule, which may move the stage. It returns the stage afterwards
+// and whether it changed.
+func (e *Engine) detectIntent(ctx context.Context, conv journeystate.Conversation, before string, msgs []journeystate.Message) (string, bool) {
+	for _, in := range e.cfg.Journey.Intents {
+		for _, phrase := range in.Phrases {
+			p := strings.ToLower(strings.TrimSpace(phrase))
+			if p == "" {
+				continue
+			}
+			for _, m := range msgs {
+				if !strings.Contains(strings.ToLower(m.Text), p) {
+					continue
+				}
+				payload, _ := json.Marshal(journeystate.IntentPayload{Intent: in.Name})
+				ev, _, err := e.cfg.Store.AppendEvent(ctx, journeystate.Event{
+					CustomerID: conv.CustomerID, ConversationID: conv.ID, Type: EventIntentDetected,
+					Channel: conv.Channel, Actor: journeystate.ActorRule, Cause: fmt.Sprintf("phrase %q", phrase),
+					Payload: payload, Key: "intent:" + m.ID,
+				})
+				if err != nil {
+					e.log.Warn("record intent", "conversation", conv.ID, "err", err)
+					return "", false
+				}
+				stage, err := e.advanceStage(ctx, conv.CustomerID, ev)
+				if err != nil {
+					e.log.Warn("advance stage", "conversation", conv.ID, "err", err)
+					return "", false
+				}
+				return stage, stage != before
+			}
+		}
+	}
+	return "", false
 }

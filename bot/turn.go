@@ -141,6 +141,13 @@ func (e *Engine) turn(convID string, fresh bool) (done bool) {
 	for _, m := range question {
 		rec.AnsweredIDs = append(rec.AnsweredIDs, m.ID)
 	}
+	if e.cfg.Model == nil {
+		// No model reports intents: the journey map's phrases stand in, and may move the customer's stage before
+		// the offline responder greets them for it.
+		if stage, moved := e.detectIntent(lctx, conv, cust.Stage, question); moved {
+			cust.Stage = stage
+		}
+	}
 	answer := e.answer(ctx, conv, cust, history, joinText(question), onDelta, &rec)
 
 	// The turn's deadline may have passed; what it produced is still stored and delivered.

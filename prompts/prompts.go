@@ -1,4 +1,6 @@
-// Package prompts renders the text journeybot sends to a language model: the system prompt of every bot turn. The
+// Package prompts renders the text journeybot sends to a language model: the system prompt of every bot turn (with
+// the customer's journey stage, memory and cross-channel timeline) and the instructions that update a customer's
+// running summary. The
 // templates are text/template files (*.tmpl) embedded in the binary; an operator may replace any of them with a
 // same-named file in an override folder.
 //
