@@ -375,3 +375,33 @@ func TestOfflineIntentPhrasesMoveTheStage(t *testing.T) {
 		t.Errorf("intent events = %+v, want one by the rule naming the phrase", intents)
 	}
 }
+
+func TestSummarizeQuietConversationsWithTheModel(t *testing.T) {
+	now := time.Now()
+	f := newFixture(t, &llmtest.Options{Replies: []llmtest.Reply{
+		{Text: "We ship to Canada in 5–8 business days."},
+		{Text: "2026-12-01: The customer asked how long shipping to Canada takes; told 5–8 business days."},
+	}}, func(c *bot.Config) {
+		c.QuietAfter = 30 * time.Minute
+		c.Now = func() time.Time { return now }
+		c.Redactor, _ = redact.New(redact.Options{Cards: true})
+	})
+	r := f.say(t, inbound("v_quiet_model", "m1", "How long does shipping take to Canada? My card is 4111 1111 1111 1111"))
+	f.ch.next(t)
+	now = now.Add(time.Hour)
+	if n, err := f.engine.SummarizeQuiet(context.Background()); err != nil || n != 1 {
+		t.Fatalf("SummarizeQuiet = %d, %v; want 1", n, err)
+	}
+	reqs := f.model.Handler.Requests()
+	prompt := reqs[len(reqs)-1].Messages[0].Content
+	if !strings.Contains(prompt, "<transcript>") || !strings.Contains(prompt, "customer: How long does shipping take to Canada?") {
+		t.Errorf("the summary prompt lacks the transcript:\n%s", prompt)
+	}
+	if strings.Contains(prompt, "4111") {
+		t.Errorf("the summary prompt holds the card number:\n%s", prompt)
+	}
+	got, _ := f.store.Customer(context.Background(), r.Customer.ID)
+	if want := "2026-12-01: The customer asked how long shipping to Canada takes; told 5–8 business days."; got.Memory.Summary != want {
+		t.Errorf("summary = %q, want the model's %q", got.Memory.Summary, want)
+	}
+}
