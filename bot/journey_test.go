@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -403,5 +404,31 @@ func TestSummarizeQuietConversationsWithTheModel(t *testing.T) {
 	got, _ := f.store.Customer(context.Background(), r.Customer.ID)
 	if want := "2026-12-01: The customer asked how long shipping to Canada takes; told 5–8 business days."; got.Memory.Summary != want {
 		t.Errorf("summary = %q, want the model's %q", got.Memory.Summary, want)
+	}
+}
+
+func TestRecordChannelEvent(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	ctx := context.Background()
+	r := f.say(t, inbound("v_status", "m1", "Hello"))
+	f.ch.next(t)
+	ev := bot.ChannelEvent{Channel: journeystate.ChannelWeb, UserID: "v_status", ThreadID: "v_status",
+		Type: "delivery_status", Key: "status:1", Payload: map[string]any{"status": "delivered"}}
+	if dup, err := f.engine.RecordChannelEvent(ctx, ev); err != nil || dup {
+		t.Fatalf("RecordChannelEvent = %v, %v", dup, err)
+	}
+	if dup, err := f.engine.RecordChannelEvent(ctx, ev); err != nil || !dup {
+		t.Errorf("a retried event: duplicate = %v, %v; want true", dup, err)
+	}
+	if got := f.events(t, r.Conversation.ID, "delivery_status"); len(got) != 1 {
+		t.Errorf("got %d delivery_status events in the conversation, want 1", len(got))
+	}
+	ev.UserID = "v_nobody"
+	if _, err := f.engine.RecordChannelEvent(ctx, ev); !errors.Is(err, bot.ErrUnknownUser) {
+		t.Errorf("an unknown user: %v, want ErrUnknownUser", err)
+	}
+	ev.UserID, ev.Type = "v_status", "stage_changed"
+	if _, err := f.engine.RecordChannelEvent(ctx, ev); err == nil {
+		t.Error("a channel could record a stage change")
 	}
 }
