@@ -42,6 +42,9 @@ bench: build
 fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzDecodeFrame -fuzztime 30s ./channels/webchat
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzSearchKnowledge -fuzztime 30s ./journeystate/sqlite
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzNormalizeEmail -fuzztime 30s ./journeystate
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzDecodeEvents -fuzztime 30s ./api
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzRedact -fuzztime 30s ./bot/redact
 
 clean:
 	rm -rf bin
