@@ -223,9 +223,12 @@ func (e *Engine) Unmerge(ctx context.Context, mergeID string, actor journeystate
 // Identification is who a channel's user says they are: the web widget's identify call, a Slack profile.
 type Identification struct {
 	UserID, Email, Phone, Name string
-	// Verified is true when the channel proved the claim (the widget's HMAC of the user id with the site's
-	// secret): the ids become verified identities and may merge customers. Otherwise they are kept as claims only.
-	Verified bool
+	// Verified is true when the channel proved UserID (the widget's HMAC of the user id with the site's secret).
+	// EmailVerified and PhoneVerified say the same of Email and Phone (a Slack profile's email, an SMS sender's
+	// number): the widget's HMAC signs the user id only, so the email and phone a page sends beside it stay claims.
+	// Proved ids become verified identities and may merge customers; the others are kept as claims only, which
+	// never merge anyone.
+	Verified, EmailVerified, PhoneVerified bool
 	// Evidence says how it was proved, for the merge record, e.g. "widget identify with a valid HMAC".
 	Evidence string
 }
@@ -235,16 +238,18 @@ type Identification struct {
 // the merge rules allow. It returns the result, whose Customer is the customer the user now is; ErrBadReference
 // (wrapped) for an email or phone that is not one; store errors wrapped.
 func (e *Engine) IdentifyUser(ctx context.Context, channel, externalID string, who Identification) (journeystate.IdentifyResult, error) {
-	level := journeystate.LevelClaimed
-	if who.Verified {
-		level = journeystate.LevelVerified
+	level := func(proved bool) journeystate.Level {
+		if proved {
+			return journeystate.LevelVerified
+		}
+		return journeystate.LevelClaimed
 	}
 	var claims []journeystate.IdentityClaim
 	if id := strings.TrimSpace(who.UserID); id != "" {
 		if len(id) > maxExternalIDBytes {
 			return journeystate.IdentifyResult{}, fmt.Errorf("identify user: %w: the user id is longer than %d bytes", ErrBadReference, maxExternalIDBytes)
 		}
-		claims = append(claims, journeystate.IdentityClaim{Channel: journeystate.IdentityUser, ExternalID: id, Level: level})
+		claims = append(claims, journeystate.IdentityClaim{Channel: journeystate.IdentityUser, ExternalID: id, Level: level(who.Verified)})
 	}
 	if strings.TrimSpace(who.Email) != "" {
 		email, err := journeystate.NormalizeEmail(who.Email)
@@ -252,7 +257,7 @@ func (e *Engine) IdentifyUser(ctx context.Context, channel, externalID string, w
 			return journeystate.IdentifyResult{}, fmt.Errorf("identify user: %w: %v", ErrBadReference, err)
 		}
 		claims = append(claims, journeystate.IdentityClaim{Channel: journeystate.IdentityEmail, ExternalID: email,
-			Level: level, Profile: journeystate.Profile{Email: email}})
+			Level: level(who.EmailVerified), Profile: journeystate.Profile{Email: email}})
 	}
 	if strings.TrimSpace(who.Phone) != "" {
 		phone, err := journeystate.NormalizePhone(who.Phone, e.cfg.PhoneRegion)
@@ -260,7 +265,7 @@ func (e *Engine) IdentifyUser(ctx context.Context, channel, externalID string, w
 			return journeystate.IdentifyResult{}, fmt.Errorf("identify user: %w: %v", ErrBadReference, err)
 		}
 		claims = append(claims, journeystate.IdentityClaim{Channel: journeystate.IdentityPhone, ExternalID: phone,
-			Level: level, Profile: journeystate.Profile{Phone: phone}})
+			Level: level(who.PhoneVerified), Profile: journeystate.Profile{Phone: phone}})
 	}
 	if name := strings.TrimSpace(who.Name); name != "" && len(claims) > 0 {
 		claims[0].Profile.Name = truncate(name, 200)

@@ -60,6 +60,10 @@ func seedSMSCustomer(t *testing.T, f *fixture, phone string) journeystate.Custom
 		Author: journeystate.ActorCustomer, ClientID: "SM1", Text: "Where is my order A-1042? It was due Friday."}); err != nil {
 		t.Fatal(err)
 	}
+	// The company's CRM knows the number as its user's: a verified identity, as the events API's identify makes.
+	if _, err := f.engine.Identify(ctx, bot.Traits{Customer: bot.CustomerRef{UserID: "u" + phone}, Phone: phone}); err != nil {
+		t.Fatal(err)
+	}
 	res, err := f.engine.Track(ctx, bot.BusinessEvent{Name: "order_placed", Customer: bot.CustomerRef{Phone: phone},
 		Properties: map[string]any{"order_id": "A-1042", "total": 249}, Key: "shop:A-1042", Source: "api:shop"})
 	if err != nil {
@@ -78,7 +82,7 @@ func TestWebTurnPromptCarriesTheJourneyFromSMS(t *testing.T) {
 
 	// The same person opens the web chat, signed in on the company's site (a verified identify).
 	res, err := f.engine.IdentifyUser(ctx, journeystate.ChannelWeb, "v_ada", bot.Identification{
-		UserID: "u-ada", Phone: "(415) 555-0100", Verified: true, Evidence: "test: widget identify with a valid HMAC",
+		UserID: "u+14155550100", Verified: true, Evidence: "test: widget identify with a valid HMAC",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +129,45 @@ func TestAnotherCustomersJourneyNeverReachesThePrompt(t *testing.T) {
 	sys := f.model.Handler.Requests()[0].Messages[0].Content
 	if strings.Contains(sys, "A-1042") || strings.Contains(sys, "due Friday") {
 		t.Errorf("a claim gave access to another customer's journey:\n%s", sys)
+	}
+}
+
+// TestOwnHashDoesNotVouchForAnotherContact is the take-over a signed-in visitor could try: a valid hash for their
+// own user id, sent with somebody else's phone number. The hash proves the user id only: the phone stays a claim.
+func TestOwnHashDoesNotVouchForAnotherContact(t *testing.T) {
+	f := newFixture(t, &llmtest.Options{}, withJourney(t))
+	ctx := context.Background()
+	// The victim is known by SMS only: a verified number, no user id that the never-merge rule could weigh.
+	victim, err := f.store.ResolveIdentity(ctx, journeystate.IdentityClaim{Channel: journeystate.ChannelSMS,
+		ExternalID: "+14155550100", Level: journeystate.LevelVerified})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.Identify(ctx, victim.ID, []journeystate.IdentityClaim{{Channel: journeystate.IdentityPhone,
+		ExternalID: "+14155550100", Level: journeystate.LevelVerified}}, "sms sender"); err != nil {
+		t.Fatal(err)
+	}
+	conv, _, err := f.store.OpenConversation(ctx, victim.ID, journeystate.ChannelSMS, "+14155550100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.store.AppendMessage(ctx, journeystate.Message{ConversationID: conv.ID, Author: journeystate.ActorCustomer,
+		ClientID: "SM1", Text: "Where is my order A-1042?"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.engine.IdentifyUser(ctx, journeystate.ChannelWeb, "v_mallory", bot.Identification{
+		UserID: "u-mallory", Phone: "+14155550100", Verified: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Customer.ID == victim.ID || len(res.Merges) != 0 {
+		t.Fatalf("a valid hash of one's own id with another's phone merged into customer %s (%d merges)", res.Customer.ID, len(res.Merges))
+	}
+	f.say(t, inbound("v_mallory", "m1", "Where is my order?"))
+	f.ch.next(t)
+	if sys := f.model.Handler.Requests()[0].Messages[0].Content; strings.Contains(sys, "A-1042") {
+		t.Errorf("the visitor's prompt holds the other customer's order:\n%s", sys)
 	}
 }
 
@@ -183,7 +226,7 @@ func TestSetJourneyStageOnlyAlongTheMap(t *testing.T) {
 	}}, withJourney(t))
 	cust := seedSMSCustomer(t, f, "+14155550101")
 	if _, err := f.engine.IdentifyUser(context.Background(), journeystate.ChannelWeb, "v_bo", bot.Identification{
-		Phone: "+14155550101", Verified: true}); err != nil {
+		UserID: "u+14155550101", Verified: true}); err != nil {
 		t.Fatal(err)
 	}
 	r := f.say(t, inbound("v_bo", "m1", "It arrived! How do I install it?"))
@@ -295,7 +338,7 @@ func TestOfflineResponderGreetsPerStage(t *testing.T) {
 	})
 	seedSMSCustomer(t, f, "+14155550102") // in purchase now
 	if _, err := f.engine.IdentifyUser(context.Background(), journeystate.ChannelWeb, "v_greet", bot.Identification{
-		Phone: "+14155550102", Verified: true}); err != nil {
+		UserID: "u+14155550102", Verified: true}); err != nil {
 		t.Fatal(err)
 	}
 	f.say(t, inbound("v_greet", "m1", "Hi"))
