@@ -203,6 +203,30 @@ func (e *Engine) Identify(ctx context.Context, t Traits) (journeystate.IdentifyR
 	return res, nil
 }
 
+// detachIfAnotherUser moves the channel identity to a customer of its own when its customer is somebody else's: it
+// holds a verified user id other than userID (a shared browser on which another person signs in). That person then
+// sees none of the last one's conversations, and neither customer gains the other's id. It returns the customer
+// the channel identity belongs to afterwards.
+func (e *Engine) detachIfAnotherUser(ctx context.Context, channel, externalID string, cust journeystate.Customer, userID string) (journeystate.Customer, error) {
+	ids, err := e.cfg.Store.Identities(ctx, cust.ID)
+	if err != nil {
+		return cust, err
+	}
+	for _, id := range ids {
+		if id.Channel == journeystate.IdentityUser && id.Level == journeystate.LevelVerified && id.ExternalID != userID {
+			fresh, err := e.cfg.Store.DetachIdentity(ctx, channel, externalID, journeystate.ActorSystem,
+				"another user signed in on the same "+channel+" client")
+			if err != nil {
+				return cust, err
+			}
+			e.log.Info("identify: another user signed in; the visitor moved to a customer of their own",
+				"from", cust.ID, "to", fresh.ID)
+			return fresh, nil
+		}
+	}
+	return cust, nil
+}
+
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a
@@ -277,6 +301,11 @@ func (e *Engine) IdentifyUser(ctx context.Context, channel, externalID string, w
 	}
 	if len(claims) == 0 {
 		return journeystate.IdentifyResult{Customer: cust}, nil
+	}
+	if who.Verified && claims[0].Channel == journeystate.IdentityUser {
+		if cust, err = e.detachIfAnotherUser(ctx, channel, externalID, cust, claims[0].ExternalID); err != nil {
+			return journeystate.IdentifyResult{}, fmt.Errorf("identify user: %w", err)
+		}
 	}
 	evidence := cmpOr(who.Evidence, channel+" identify")
 	res, err := e.cfg.Store.Identify(ctx, cust.ID, claims, evidence)

@@ -475,3 +475,36 @@ func TestRecordChannelEvent(t *testing.T) {
 		t.Error("a channel could record a stage change")
 	}
 }
+
+// TestAnotherUserSigningInOnTheSameBrowser: X signs in, then Y on the same browser (the page forgot reset()). Y is
+// not X: Y gets a customer of their own, with none of X's conversation, and X's record gains nothing of Y.
+func TestAnotherUserSigningInOnTheSameBrowser(t *testing.T) {
+	f := newFixture(t, &llmtest.Options{}, withJourney(t))
+	ctx := context.Background()
+	x, err := f.engine.IdentifyUser(ctx, journeystate.ChannelWeb, "v_kiosk", bot.Identification{UserID: "u-x", Verified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.say(t, inbound("v_kiosk", "m1", "My secret project is codenamed Bluebird"))
+	f.ch.next(t)
+	y, err := f.engine.IdentifyUser(ctx, journeystate.ChannelWeb, "v_kiosk", bot.Identification{UserID: "u-y", Verified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.Customer.ID == x.Customer.ID {
+		t.Fatal("the second user became the first user's customer")
+	}
+	if ids, _ := f.store.Identities(ctx, x.Customer.ID); len(ids) != 1 || ids[0].ExternalID != "u-x" {
+		t.Errorf("the first user's identities = %+v, want u-x only", ids)
+	}
+	conv, msgs, err := f.engine.History(ctx, journeystate.ChannelWeb, "v_kiosk", "v_kiosk", 0, 100)
+	if err != nil || conv.ID != "" || len(msgs) != 0 {
+		t.Errorf("the second user sees conversation %q with %d messages (%v), want none", conv.ID, len(msgs), err)
+	}
+	f.say(t, inbound("v_kiosk", "m2", "Hello"))
+	f.ch.next(t)
+	reqs := f.model.Handler.Requests()
+	if body, _ := json.Marshal(reqs[len(reqs)-1]); bytes.Contains(body, []byte("Bluebird")) {
+		t.Errorf("the second user's model request holds the first user's words:\n%s", body)
+	}
+}

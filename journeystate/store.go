@@ -45,6 +45,11 @@ type Store interface {
 	// Each merge records a "customers_merged" event on the survivor with evidence. ErrNotFound when the customer
 	// does not exist; a customer merged earlier is followed to its survivor.
 	Identify(ctx context.Context, customerID string, claims []IdentityClaim, evidence string) (IdentifyResult, error)
+	// DetachIdentity moves the identity (channel, externalID) from its customer to a new customer of its own, with
+	// an empty profile, and records an "identity_detached" event on both with actor and cause, in one transaction:
+	// for a shared browser on which another person signs in. The conversations, messages and events stay with the
+	// customer they belong to. It returns the new customer; ErrNotFound when there is no such identity.
+	DetachIdentity(ctx context.Context, channel, externalID string, actor Actor, cause string) (Customer, error)
 	// Merges returns the merges the customer took part in, as survivor or absorbed, newest first.
 	Merges(ctx context.Context, customerID string) ([]Merge, error)
 	// Unmerge undoes a merge: the absorbed customer stands on its own again with its profile, traits and memory as

@@ -191,13 +191,16 @@ func (c *client) identify(f clientFrame) {
 	if c.reply(mustJSON(answer)) {
 		h.metrics.frameOut(typeIdentified)
 	}
-	if len(res.Merges) > 0 {
+	if verified || len(res.Merges) > 0 {
+		// A merge may have given the visitor another conversation; a sign-in as somebody else than the browser's
+		// last user gives them none (the engine moved the visitor to a customer of their own).
 		c.welcomeIfMoved(ctx, vid)
 	}
 }
 
 // welcomeIfMoved sends a welcome with the visitor's conversation from its start when it is not the one the socket
-// last told the client about. It is not bounded by the one-welcome-at-a-time rule of hello: the identify rate
+// last told the client about (a welcome with no conversation when the visitor has none now: the client clears what
+// it shows). It is not bounded by the one-welcome-at-a-time rule of hello: the identify rate
 // limit bounds it. A failure is logged only: the client gets the conversation with its next hello.
 func (c *client) welcomeIfMoved(ctx context.Context, vid string) {
 	h := c.hub
@@ -206,7 +209,7 @@ func (c *client) welcomeIfMoved(ctx context.Context, vid string) {
 		h.log.Error("web chat engine call failed", "op", "history after identify", "err", redact(err.Error(), vid))
 		return
 	}
-	if conv.ID == "" || conv.ID == c.convID {
+	if conv.ID == c.convID {
 		return
 	}
 	c.sendWelcome(vid, conv, msgs)

@@ -410,7 +410,9 @@ func TestIdentifyMergeResendsHistory(t *testing.T) {
 	}{
 		{name: "merged into a customer with another conversation", merges: 1, moved: true, wantWelcome: true},
 		{name: "merged, same conversation", merges: 1, moved: false},
-		{name: "no merge", merges: 0, moved: true},
+		{name: "no merge, same conversation", merges: 0, moved: false},
+		// Another user signed in on the browser: the engine gave the visitor a customer of their own.
+		{name: "no merge, the conversation changed", merges: 0, moved: true, wantWelcome: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -322,3 +322,44 @@ func turnPrompt(t *testing.T, fake *llmtest.Server, question string) string {
 	t.Fatalf("the model was not asked %q; it got %d requests", question, fake.Count())
 	return ""
 }
+
+// TestBrowserAnotherUserSignsIn: on a shared browser whose page forgot reset(), a second user signs in after the
+// first one chatted. The widget must stop showing the first user's conversation, and the second user's customer is
+// their own.
+func TestBrowserAnotherUserSignsIn(t *testing.T) {
+	chromiumPath(t)
+	cfg := testConfig(t)
+	cfg.Webchat.IdentitySecret = Secret(adaIdentity)
+	s := startServer(t, cfg)
+	ctx := newBrowser(t)
+	do(t, ctx, "load the demo page", chromedp.Navigate(s.URL()+"/"))
+	openChat(t, ctx)
+	if got := identifyInBrowser(t, ctx, map[string]string{"id": "u-first", "hash": webchat.IdentityHash(adaIdentity, "u-first")}); !got.Verified {
+		t.Fatalf("the first sign-in was not verified: %+v", got)
+	}
+	const private = "How long does shipping take to my cabin?"
+	ask(t, ctx, private)
+	waitLog(t, ctx, "the first user's answer", answered(private))
+
+	if got := identifyInBrowser(t, ctx, map[string]string{"id": "u-second", "hash": webchat.IdentityHash(adaIdentity, "u-second")}); !got.Verified {
+		t.Fatalf("the second sign-in was not verified: %+v", got)
+	}
+	waitLog(t, ctx, "the first user's conversation to disappear", func(entries []logEntry) bool { return len(entries) == 0 })
+	screenshot(t, ctx, "widget-another-user-signed-in")
+
+	first, err := s.Store.FindIdentity(context.Background(), journeystate.IdentityUser, "u-first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.Store.FindIdentity(context.Background(), journeystate.IdentityUser, "u-second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.CustomerID == second.CustomerID {
+		t.Errorf("both users are customer %s", first.CustomerID)
+	}
+	visitor, err := s.Store.FindIdentity(context.Background(), journeystate.ChannelWeb, visitorID(t, ctx, s))
+	if err != nil || visitor.CustomerID != second.CustomerID {
+		t.Errorf("the browser's visitor is customer %q (%v), want the second user's %s", visitor.CustomerID, err, second.CustomerID)
+	}
+}

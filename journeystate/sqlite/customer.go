@@ -420,3 +420,57 @@ func checkConversation(ctx context.Context, q querier, customerID, conversationI
 	}
 	return nil
 }
+
+// detachPayload is the payload of the "identity_detached" events.
+type detachPayload struct {
+	Channel      string `json:"channel"`
+	ExternalID   string `json:"external_id"`
+	FromCustomer string `json:"from_customer_id"`
+	ToCustomer   string `json:"to_customer_id"`
+}
+
+// DetachIdentity moves an identity to a new customer of its own; see journeystate.Store.
+func (s *Store) DetachIdentity(ctx context.Context, channel, externalID string, actor journeystate.Actor, cause string) (journeystate.Customer, error) {
+	if err := validActor(actor); err != nil {
+		return journeystate.Customer{}, fmt.Errorf("detach identity: %w", err)
+	}
+	var c journeystate.Customer
+	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+		var from string
+		var level string
+		err := tx.QueryRowContext(ctx, `SELECT customer_id, level FROM identities WHERE channel = ? AND external_id = ?`,
+			channel, externalID).Scan(&from, &level)
+		if err != nil {
+			return notFound(err)
+		}
+		id, err := newID()
+		if err != nil {
+			return err
+		}
+		now := s.stamp()
+		c = journeystate.Customer{ID: id, CreatedAt: now, UpdatedAt: now}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO customers (id, name, email, phone, traits, created_at, updated_at)
+			VALUES (?, '', '', '', '{}', ?, ?)`, c.ID, formatTime(now), formatTime(now)); err != nil {
+			return fmt.Errorf("insert customer: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE identities SET customer_id = ? WHERE channel = ? AND external_id = ?`,
+			c.ID, channel, externalID); err != nil {
+			return fmt.Errorf("move identity: %w", err)
+		}
+		payload, err := json.Marshal(detachPayload{Channel: channel, ExternalID: externalID, FromCustomer: from, ToCustomer: c.ID})
+		if err != nil {
+			return err
+		}
+		for _, owner := range []string{from, c.ID} {
+			if _, err := s.insertEvent(ctx, tx, journeystate.Event{CustomerID: owner, Type: "identity_detached",
+				Channel: channel, Actor: actor, Cause: cause, Payload: payload, Time: now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return journeystate.Customer{}, fmt.Errorf("detach identity %s/%s: %w", channel, externalID, err)
+	}
+	return c, nil
+}

@@ -33,6 +33,11 @@ const (
 // verify a key take over a stranger's conversations, so nothing moves.
 const reasonUnverifiedHolder = "held by another customer without verification"
 
+// reasonSecondExclusiveID refuses a verified claim of a kind of which the customer holds another verified id already
+// (a second user id): one customer with two would be two people joined. The caller decides what to do instead (the
+// engine moves a web visitor who signs in as someone else to a customer of their own).
+const reasonSecondExclusiveID = "the customer holds another verified id of this kind"
+
 // claimPayload is a claim as the events and the merge rows record it.
 type claimPayload struct {
 	Channel    string             `json:"channel"`
@@ -109,6 +114,24 @@ func (s *Store) Identify(ctx context.Context, customerID string, claims []journe
 func (s *Store) identifyVerified(ctx context.Context, tx *sql.Tx, cur string, claim journeystate.IdentityClaim, later []journeystate.IdentityClaim, evidence string, res *journeystate.IdentifyResult) (string, error) {
 	held, err := scanIdentity(tx.QueryRowContext(ctx, `SELECT `+identityColumns+` FROM identities
 		WHERE channel = ? AND external_id = ?`, claim.Channel, claim.ExternalID))
+	if err == nil && held.CustomerID == cur && held.Level == journeystate.LevelVerified {
+		return cur, nil
+	}
+	if err == nil && held.CustomerID != cur && held.Level == journeystate.LevelVerified {
+		// Another customer's verified identity: a merge, decided below.
+	} else if err == nil || errors.Is(err, journeystate.ErrNotFound) {
+		// The claim would become cur's own verified identity: not when cur holds a different verified id of the
+		// same kind already (two user ids on one customer would join two people, as a merge would).
+		mine, ierr := identitiesOf(ctx, tx, cur)
+		if ierr != nil {
+			return "", ierr
+		}
+		candidate := []journeystate.Identity{{Channel: claim.Channel, ExternalID: claim.ExternalID, CustomerID: cur,
+			Level: journeystate.LevelVerified}}
+		if reason := journeystate.MergeConflict(mine, candidate); reason != "" {
+			return cur, s.refuseMerge(ctx, tx, cur, claim, "", reasonSecondExclusiveID, evidence, res)
+		}
+	}
 	switch {
 	case errors.Is(err, journeystate.ErrNotFound):
 		id := journeystate.Identity{Channel: claim.Channel, ExternalID: claim.ExternalID, CustomerID: cur,

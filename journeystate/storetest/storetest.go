@@ -74,6 +74,8 @@ func Run(t *testing.T, open func(t *testing.T) journeystate.Store, opts ...Optio
 		{"IdentifyMerge", testIdentifyMerge},
 		{"IdentifyClientIDClash", testIdentifyClientIDClash},
 		{"IdentifyConcurrent", testIdentifyConcurrent},
+		{"IdentifySecondUserID", testIdentifySecondUserID},
+		{"DetachIdentity", testDetachIdentity},
 		{"Unmerge", testUnmerge},
 		{"UnmergeChain", testUnmergeChain},
 		{"Knowledge", testKnowledge},

@@ -475,6 +475,13 @@
       sendFrame({ type: "hello", visitor_id: visitorId, last_seq: 0 });
       return;
     }
+    if (!conv && convId) {
+      // The visitor has no conversation any more: somebody else signed in on this browser. What the last person
+      // said is not theirs to see.
+      clearLog();
+      convId = "";
+      lastSeq = 0;
+    }
     if (conv) convId = conv;
     var messages = Array.isArray(f.messages) ? f.messages : [];
     if (f.truncated === true && messages.length && messages[0]) {
@@ -662,6 +669,19 @@
     settleIdentify("reject", new Error(text));
   }
 
+  // clearLog forgets the messages shown.
+  function clearLog() {
+    seen = {};
+    byId = {};
+    byClient = {};
+    unread = 0;
+    if (ui.log) {
+      while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
+      ui.badge.hidden = true;
+      setTyping(false);
+    }
+  }
+
   // reset forgets the visitor (logout): the identity, the visitor id, unsent messages and what the log shows; the
   // chat goes on as a new anonymous visitor.
   function reset() {
@@ -676,15 +696,7 @@
     saveOutbox();
     convId = "";
     lastSeq = 0;
-    seen = {};
-    byId = {};
-    byClient = {};
-    unread = 0;
-    if (ui.log) {
-      while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
-      ui.badge.hidden = true;
-      setTyping(false);
-    }
+    clearLog();
     var old = ws;
     ws = null; // its handlers now ignore it
     welcomed = false;
