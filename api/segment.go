@@ -48,13 +48,6 @@ const (
 	eventScreenViewed = "screen_viewed"
 )
 
-// reservedEvents are the journey log's own event types: a business event may not pose as one of them, since the
-// engine derives stages, conversations and hand-offs from them.
-var reservedEvents = []string{
-	"message", "conversation_opened", "owner_changed", "bot_turn", "tool_call", "model_error",
-	"stage_changed", "customer_updated",
-}
-
 // FieldError is one reason a call was refused. Index is the call's position in the batch (0 for a single call);
 // Field is the Segment field at fault in dotted form ("event", "properties", "context.traits.email"), "" when the
 // call as a whole is; Message is safe to show to the sender.
@@ -191,7 +184,7 @@ func (d decoder) decodeCall(raw []byte, index int, defaultType string) (call, []
 	case typeTrack:
 		name, ok := stringField(f, "event", fail)
 		if ok {
-			if c.event, ok = normalizeEventName(name, fail); ok && slices.Contains(reservedEvents, c.event) {
+			if c.event, ok = normalizeEventName(name, fail); ok && bot.IsReservedEvent(c.event) {
 				fail("event", "event %q is reserved for journeybot's own log", c.event)
 			}
 		}
@@ -360,32 +353,12 @@ func normalizeEventName(name string, fail func(field, format string, args ...any
 		fail("event", "event must not contain control characters")
 		return "", false
 	}
-	runes := []rune(name)
-	var b strings.Builder
-	sep := false
-	for i, r := range runes {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) {
-			sep = true
-			continue
-		}
-		if unicode.IsUpper(r) && i > 0 {
-			prev := runes[i-1]
-			nextLower := i+1 < len(runes) && unicode.IsLower(runes[i+1])
-			if unicode.IsLower(prev) || unicode.IsDigit(prev) || unicode.IsUpper(prev) && nextLower {
-				sep = true
-			}
-		}
-		if sep && b.Len() > 0 {
-			b.WriteByte('_')
-		}
-		sep = false
-		b.WriteRune(unicode.ToLower(r))
-	}
-	if b.Len() == 0 {
+	norm := journeystate.NormalizeEventName(name)
+	if norm == "" {
 		fail("event", "event must contain a letter or a digit")
 		return "", false
 	}
-	return b.String(), true
+	return norm, true
 }
 
 // stringField returns the string f[key]; "" when it is absent or null. ok is false (and fail was called) when it

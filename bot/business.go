@@ -69,7 +69,7 @@ func (e *Engine) Track(ctx context.Context, ev BusinessEvent) (TrackResult, erro
 	if name == "" {
 		return TrackResult{}, errors.New("track: the event needs a name")
 	}
-	if internalEvents[name] || name == EventMessage || name == EventStageChanged || name == EventIntentDetected {
+	if IsReservedEvent(name) {
 		return TrackResult{}, fmt.Errorf("track: %q is an event journeybot records itself", name)
 	}
 	cust, err := e.resolveRef(ctx, ev.Customer)
@@ -91,13 +91,14 @@ func (e *Engine) Track(ctx context.Context, ev BusinessEvent) (TrackResult, erro
 		return TrackResult{}, fmt.Errorf("track: %w", err)
 	}
 	res := TrackResult{CustomerID: stored.CustomerID, Event: stored, Duplicate: dup, Stage: cust.Stage}
-	if dup {
-		if c, err := e.cfg.Store.Customer(ctx, stored.CustomerID); err == nil {
-			res.Stage = c.Stage
-		}
-		return res, nil
-	}
 	before := cust.Stage
+	if dup {
+		// A retry, perhaps of a call whose stage move failed after the event was stored: decide it again (moving
+		// nobody when it did move them).
+		if c, err := e.cfg.Store.Customer(ctx, stored.CustomerID); err == nil {
+			before = c.Stage
+		}
+	}
 	res.Stage, err = e.advanceStage(ctx, stored.CustomerID, stored)
 	if err != nil {
 		// The event is stored: the stage is derived again with the next one.

@@ -33,7 +33,7 @@ func (e *Engine) RecordChannelEvent(ctx context.Context, ev ChannelEvent) (dupli
 	if ev.Channel == "" || ev.UserID == "" || ev.Type == "" {
 		return false, errors.New("record channel event: channel, user and type are required")
 	}
-	if internalEvents[ev.Type] || ev.Type == EventMessage || ev.Type == EventStageChanged || ev.Type == EventIntentDetected {
+	if IsReservedEvent(ev.Type) {
 		return false, fmt.Errorf("record channel event: %q is an event journeybot records itself", ev.Type)
 	}
 	id, err := e.cfg.Store.FindIdentity(ctx, ev.Channel, ev.UserID)

@@ -508,3 +508,30 @@ func TestAnotherUserSigningInOnTheSameBrowser(t *testing.T) {
 		t.Errorf("the second user's model request holds the first user's words:\n%s", body)
 	}
 }
+
+func TestBackfilledEventsDoNotMoveTheStageBack(t *testing.T) {
+	f := newFixture(t, nil, withJourney(t))
+	ctx := context.Background()
+	ref := bot.CustomerRef{UserID: "u-late"}
+	now := time.Now()
+	track := func(name, key string, at time.Time) bot.TrackResult {
+		t.Helper()
+		res, err := f.engine.Track(ctx, bot.BusinessEvent{Name: name, Customer: ref, Key: key, Time: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	track("order_placed", "o1", now.Add(-10*24*time.Hour))
+	if res := track("subscription_renewal_due", "r1", now.Add(-time.Hour)); res.Stage != "renewal" {
+		t.Fatalf("stage = %q, want renewal", res.Stage)
+	}
+	// Imported later: a delivery 9 days ago is history, not a move back to onboarding.
+	if res := track("order_delivered", "d1", now.Add(-9*24*time.Hour)); res.Stage != "renewal" || res.StageChanged {
+		t.Errorf("a back-filled event: %+v, want the customer left in renewal", res)
+	}
+	// A retry of the event that moved them changes nothing.
+	if res := track("subscription_renewal_due", "r1", now.Add(-time.Hour)); !res.Duplicate || res.StageChanged || res.Stage != "renewal" {
+		t.Errorf("a retry: %+v, want a duplicate leaving renewal", res)
+	}
+}

@@ -15,8 +15,9 @@ import (
 const stageHistoryLimit = 1000
 
 // advanceStage moves the customer to the stage the journey map says the event ev (already stored) leads to, if
-// any, recording the change as the rule's (actor "rule", the rule as cause, at the event's time). It returns the
-// customer's stage afterwards. A change that loses a race with another is decided again once.
+// any, recording the change as the rule's (actor "rule", the rule as cause, at the event's time). An event older
+// than the customer's last stage change moves nobody. It returns the customer's stage afterwards. A change that
+// loses a race with another is decided again once. It is safe to call again for the same event.
 func (e *Engine) advanceStage(ctx context.Context, customerID string, ev journeystate.Event) (string, error) {
 	m := e.cfg.Journey
 	for attempt := 0; ; attempt++ {
@@ -27,22 +28,27 @@ func (e *Engine) advanceStage(ctx context.Context, customerID string, ev journey
 		if len(m.Stages) == 0 {
 			return cust.Stage, nil
 		}
+		recent, err := e.cfg.Store.Events(ctx, journeystate.EventQuery{
+			CustomerID: cust.ID, Limit: stageHistoryLimit, Newest: true,
+		})
+		if err != nil {
+			return cust.Stage, fmt.Errorf("load journey history: %w", err)
+		}
+		// An event older than the customer's last stage change (a back-filled or late one) is history: it does not
+		// move the customer back to where they were then.
+		for _, h := range recent {
+			if h.Type == EventStageChanged && ev.Time.Before(h.Time) {
+				return cust.Stage, nil
+			}
+		}
 		var history []journeystate.Event
 		if window := m.MaxWindow(); window > 0 {
-			history, err = e.cfg.Store.Events(ctx, journeystate.EventQuery{
-				CustomerID: cust.ID, Limit: stageHistoryLimit, Newest: true,
-			})
-			if err != nil {
-				return cust.Stage, fmt.Errorf("load journey history: %w", err)
-			}
 			from := ev.Time.Add(-window)
-			kept := history[:0]
-			for _, h := range history {
+			for _, h := range recent {
 				if !h.Time.Before(from) && !h.Time.After(ev.Time) {
-					kept = append(kept, h)
+					history = append(history, h)
 				}
 			}
-			history = kept
 		}
 		to, cause, ok := m.Next(cust.Stage, ev, history)
 		if !ok || to == cust.Stage {

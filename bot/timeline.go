@@ -27,7 +27,13 @@ const (
 var internalEvents = map[string]bool{
 	EventBotTurn: true, EventToolCall: true, "model_error": true, "conversation_opened": true,
 	"owner_changed": true, "customer_updated": true, "summary_updated": true, "identity_claimed": true,
-	"customers_merged": true, "customers_unmerged": true, "merge_refused": true,
+	"customers_merged": true, "customers_unmerged": true, "merge_refused": true, "identity_detached": true,
+}
+
+// IsReservedEvent reports whether name is an event type journeybot records itself, which a business event or a
+// channel's event may not pose as: the engine derives stages, conversations and merges from them.
+func IsReservedEvent(name string) bool {
+	return internalEvents[name] || name == EventMessage || name == EventStageChanged || name == EventIntentDetected
 }
 
 // timelineCandidate is one event that may go into the prompt's timeline.

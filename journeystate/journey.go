@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Event types the journey map reads besides business events.
@@ -279,4 +280,32 @@ func lowerSnake(s string) bool {
 	return !slices.ContainsFunc([]byte(s), func(c byte) bool {
 		return !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_')
 	})
+}
+
+// NormalizeEventName returns the form business event names are stored and matched in: lower_snake, words split at
+// spaces, punctuation and camelCase humps ("Order Completed", "orderCompleted" and "order-completed" are all
+// "order_completed"); "" when name has no letter or digit.
+func NormalizeEventName(name string) string {
+	runes := []rune(name)
+	var b strings.Builder
+	sep := false
+	for i, r := range runes {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) {
+			sep = true
+			continue
+		}
+		if unicode.IsUpper(r) && i > 0 {
+			prev := runes[i-1]
+			nextLower := i+1 < len(runes) && unicode.IsLower(runes[i+1])
+			if unicode.IsLower(prev) || unicode.IsDigit(prev) || unicode.IsUpper(prev) && nextLower {
+				sep = true
+			}
+		}
+		if sep && b.Len() > 0 {
+			b.WriteByte('_')
+		}
+		sep = false
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }

@@ -139,8 +139,9 @@ func label(kind string, i int, name string) string {
 	return fmt.Sprintf("%s %q", kind, name)
 }
 
-// checkEventName refuses names no business event can have. Names are otherwise free text, matched exactly as the
-// company's systems send them: Segment's own spec names events "Order Completed".
+// checkEventName refuses names no business event can have: empty, too long, with control characters, journeybot's
+// own types, and names not in the lower_snake form the events API stores them in (see NormalizeEventName), which
+// would never match.
 func checkEventName(ev string) error {
 	switch {
 	case strings.TrimSpace(ev) == "":
@@ -151,6 +152,8 @@ func checkEventName(ev string) error {
 		return fmt.Errorf("event name %q holds a control character", ev)
 	case ev == EventStageChanged || ev == EventIntentDetected:
 		return fmt.Errorf("event %q is journeybot's own, not a business event", ev)
+	case NormalizeEventName(ev) != ev:
+		return fmt.Errorf("event %q never matches: the events API stores it as %q, so write that", ev, NormalizeEventName(ev))
 	}
 	return nil
 }

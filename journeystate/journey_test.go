@@ -662,3 +662,18 @@ stages:
 		t.Errorf("a misspelt key decoded with %v, want an error naming it", err)
 	}
 }
+
+func TestValidateRefusesEventNamesThatNeverMatch(t *testing.T) {
+	m := journeystate.JourneyMap{Stages: []journeystate.Stage{{Name: "purchase", Description: "Bought.",
+		EnterOn: journeystate.EnterOn{Events: []string{"Order Completed"}}}}}
+	err := m.Validate()
+	if err == nil || !strings.Contains(err.Error(), `"order_completed"`) {
+		t.Errorf("Validate() = %v, want a refusal naming the stored form", err)
+	}
+	for in, want := range map[string]string{"Order Completed": "order_completed", "orderCompleted": "order_completed",
+		"order-completed": "order_completed", "HTTPRequest": "http_request", "  ": "", "v2 Signup": "v2_signup"} {
+		if got := journeystate.NormalizeEventName(in); got != want {
+			t.Errorf("NormalizeEventName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

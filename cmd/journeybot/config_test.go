@@ -136,7 +136,7 @@ func TestLoadConfigEveryKey(t *testing.T) {
 			AuthHeader: "Authorization", AuthEnv: "ACME_API_TOKEN", Timeout: 3 * time.Second,
 		}},
 		ToolAuth: map[string]Secret{"order_status": "Bearer acme-secret"},
-		Demo:     DemoConfig{Enabled: true},
+		Demo:     DemoConfig{Enabled: false}, // it may not be on with an identity secret
 		API: APIConfig{Tokens: []api.Token{{Name: "crm", Hash: "sha256:5ce6f2158d5866e4d2c3522a47ad4b6ff3c550585faefaba141daa6a1aadbeb8",
 			Scopes: []string{"events:write", "customers:read"}}}},
 		Redaction: RedactionConfig{Cards: false, NationalIDs: []string{"uk_nino"}, BeforeStoring: true,
@@ -312,6 +312,8 @@ func TestLoadConfigRefuses(t *testing.T) {
 		{name: "redaction rule", yaml: "redaction:\n  rules:\n    - name: x\n      pattern: '(['\n", want: []string{"redaction:", "x"}},
 		{name: "national id", yaml: "redaction:\n  national_ids: [fr_insee]\n", want: []string{"redaction:", "fr_insee"}},
 		{name: "bool", yaml: "redaction:\n  cards: maybe\n", want: []string{"redaction.cards: must be true or false"}},
+		{name: "demo with a real secret", yaml: "demo:\n  enabled: true\n", environ: []string{"JOURNEYBOT_WEBCHAT_IDENTITY_SECRET=s3cret-0123456789"},
+			want: []string{"demo.enabled: must be false when webchat.identity_secret is set"}},
 		{name: "fact key", yaml: "memory:\n  fact_keys: [\"Model Number\"]\n", want: []string{"memory.fact_keys: item 1"}},
 		{name: "phone region", yaml: "identity:\n  phone_region: usa\n", want: []string{"identity.phone_region"}},
 		{name: "every problem at once", yaml: "bot:\n  turn_deadline: soon\nlog:\n  level: loud\n",
