@@ -359,10 +359,49 @@ func (p propertySchema) check(raw json.RawMessage) (argValue, error) {
 		if kind != '{' {
 			return v, errors.New("must be an object")
 		}
+		return v, noCustomerKeys(raw)
 	case "array":
 		if kind != '[' {
 			return v, errors.New("must be an array")
 		}
+		return v, noCustomerKeys(raw)
 	}
 	return v, nil
 }
+
+// noCustomerKeys refuses a nested argument that names whose data to read at any depth ({"filter": {"email": ...}}):
+// that is journeybot's to fill in from the turn's customer, never the model's.
+func noCustomerKeys(raw json.RawMessage) error {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return errors.New("is not valid JSON")
+	}
+	var walk func(v any, depth int) error
+	walk = func(v any, depth int) error {
+		if depth > maxArgDepth {
+			return fmt.Errorf("is nested deeper than %d levels", maxArgDepth)
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			for k, item := range x {
+				if customerLikeName(k) {
+					return fmt.Errorf("holds %q: whose data a call reads is not the model's to say", k)
+				}
+				if err := walk(item, depth+1); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for _, item := range x {
+				if err := walk(item, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(v, 0)
+}
+
+// maxArgDepth bounds the nesting of an object or array argument.
+const maxArgDepth = 8

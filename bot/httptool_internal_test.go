@@ -378,6 +378,10 @@ func TestHTTPToolArguments(t *testing.T) {
 		{"object for array", `{"s":"a","a":{}}`, "a: must be an array"},
 		{"in the enum", `{"s":"a","e":"y"}`, ""},
 		{"outside the enum", `{"s":"a","e":"z"}`, "e: must be one of x, y"},
+		{"a customer id nested in an object", `{"s":"a","o":{"filter":{"Email":"victim@example.com"}}}`,
+			`o: holds "Email": whose data a call reads is not the model's to say`},
+		{"a customer id in an array", `{"s":"a","a":[{"user_id":"u-bob"}]}`, `a: holds "user_id": whose data a call reads is not the model's to say`},
+		{"nested too deep", `{"s":"a","a":` + strings.Repeat("[", 10) + strings.Repeat("]", 10) + `}`, "a: is nested deeper than 8 levels"},
 		{"too long arguments", `{"s":"` + strings.Repeat("a", maxToolArgsBytes) + `"}`, "longer than 8192 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
