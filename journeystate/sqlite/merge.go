@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
+	"time"
 
 	"github.com/journeybot/journeybot/journeystate"
 )
@@ -251,7 +253,7 @@ func (s *Store) Unmerge(ctx context.Context, mergeID string, actor journeystate.
 		if err := json.Unmarshal([]byte(raw), &man); err != nil {
 			return fmt.Errorf("manifest: %w", err)
 		}
-		if err := moveBack(ctx, tx, sv.ID, x.ID, man); err != nil {
+		if err := moveBack(ctx, tx, sv.ID, x.ID, man, m.CreatedAt); err != nil {
 			return err
 		}
 
@@ -301,12 +303,25 @@ func (s *Store) Unmerge(ctx context.Context, mergeID string, actor journeystate.
 	return sv, x, nil
 }
 
-// moveBack moves what the manifest lists from the survivor back to the absorbed customer x.
-func moveBack(ctx context.Context, tx *sql.Tx, survivor, x string, man mergeManifest) error {
+// moveBack moves what the manifest lists from the survivor back to the absorbed customer x, and the conversations
+// opened since the merge (at mergedAt) on a thread that is one of those identities (a web visitor's chat, an SMS
+// number's), which were the absorbed person's, with their messages and events.
+func moveBack(ctx context.Context, tx *sql.Tx, survivor, x string, man mergeManifest, mergedAt time.Time) error {
 	ids, err := json.Marshal(man.Identities)
 	if err != nil {
 		return err
 	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM conversations WHERE customer_id = ? AND created_at >= ?
+		AND (channel, thread_id) IN (SELECT value ->> 'channel', value ->> 'external_id' FROM json_each(?))`,
+		survivor, formatTime(mergedAt), string(ids))
+	later, err := collect(rows, err, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return fmt.Errorf("conversations opened since the merge: %w", err)
+	}
+	man.Conversations = append(slices.Clone(man.Conversations), later...)
 	convs, err := json.Marshal(man.Conversations)
 	if err != nil {
 		return err

@@ -69,3 +69,48 @@ func testDetachIdentity(t *testing.T, open func(t *testing.T) journeystate.Store
 		t.Errorf("DetachIdentity(unknown) = %v, want ErrNotFound", err)
 	}
 }
+
+// testUnmergeTakesBackLaterConversations: after a merge, the absorbed person chats again on their own thread (the
+// web visitor's); undoing the merge gives them that conversation back too, with its messages and events.
+func testUnmergeTakesBackLaterConversations(t *testing.T, open func(t *testing.T) journeystate.Store) {
+	s := open(t)
+	ctx := t.Context()
+	older := newCustomer(t, s, "v_older")
+	identify(t, s, older.ID, verified(journeystate.IdentityEmail, "same@example.com"))
+	visitor := newCustomer(t, s, "v_later")
+	res := identify(t, s, visitor.ID, verified(journeystate.IdentityEmail, "same@example.com"))
+	if len(res.Merges) != 1 {
+		t.Fatalf("no merge: %+v", res)
+	}
+	// After the merge the visitor's thread belongs to the survivor: a new conversation opens there.
+	conv, opened, err := s.OpenConversation(ctx, res.Customer.ID, journeystate.ChannelWeb, "v_later")
+	if err != nil || !opened {
+		t.Fatalf("OpenConversation = %v, %v; want a new one", opened, err)
+	}
+	msg, _, err := s.AppendMessage(ctx, customerMessage(conv, "c-later", "written after the merge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// And one on the survivor's own thread, which stays with it.
+	own, _, err := s.OpenConversation(ctx, res.Customer.ID, journeystate.ChannelWeb, "v_older")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Unmerge(ctx, res.Merges[0].ID, journeystate.ActorAgent, "two people"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Conversation(ctx, conv.ID)
+	if err != nil || got.CustomerID != visitor.ID {
+		t.Errorf("the conversation opened after the merge on the visitor's thread belongs to %q (%v), want %s",
+			got.CustomerID, err, visitor.ID)
+	}
+	if m, err := s.MessageByClientID(ctx, visitor.ID, "c-later"); err != nil || m.ID != msg.ID {
+		t.Errorf("its message is not the restored customer's: %v", err)
+	}
+	if evs := ofType(events(t, s, journeystate.EventQuery{ConversationID: conv.ID}), "message"); len(evs) != 1 || evs[0].CustomerID != visitor.ID {
+		t.Errorf("its message event: %+v, want one of the restored customer", evs)
+	}
+	if got, err := s.Conversation(ctx, own.ID); err != nil || got.CustomerID != older.ID {
+		t.Errorf("the survivor's own conversation moved to %q (%v)", got.CustomerID, err)
+	}
+}

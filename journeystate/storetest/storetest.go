@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) journeystate.Store, opts ...Optio
 		{"IdentifyConcurrent", testIdentifyConcurrent},
 		{"IdentifySecondUserID", testIdentifySecondUserID},
 		{"DetachIdentity", testDetachIdentity},
+		{"UnmergeTakesBackLaterConversations", testUnmergeTakesBackLaterConversations},
 		{"Unmerge", testUnmerge},
 		{"UnmergeChain", testUnmergeChain},
 		{"Knowledge", testKnowledge},
