@@ -1,0 +1,2 @@
+// Package sms is journeybot's SMS channel through Twilio.
+package sms
