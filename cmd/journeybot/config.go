@@ -36,6 +36,7 @@ type Config struct {
 	Redaction RedactionConfig `koanf:"redaction"`
 	API       APIConfig       `koanf:"api"`
 	Demo      DemoConfig      `koanf:"demo"`
+	SMS       SMSConfig       `koanf:"sms"`
 	// Journey is the journey map, decoded whole (config:"yaml") with journeystate's yaml tags.
 	Journey journeystate.JourneyMap `koanf:"journey" config:"yaml"`
 	// Tools are the company's own HTTP tools the model may call, decoded whole with bot.HTTPTool's yaml tags.
@@ -182,6 +183,7 @@ func DefaultConfig() Config {
 		Identity:  IdentityConfig{PhoneRegion: "US"},
 		Tools:     []bot.HTTPTool{},
 		API:       APIConfig{Tokens: []api.Token{}},
+		SMS:       defaultSMSConfig(),
 		Redaction: RedactionConfig{Cards: true, NationalIDs: []string{"us_ssn", "ca_sin"}, Rules: []redact.Rule{}},
 		Memory: MemoryConfig{
 			FactKeys:   []string{"thermostat_model", "heating_system", "home_type", "preferred_contact"},

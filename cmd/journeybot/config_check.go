@@ -112,6 +112,7 @@ func (c Config) validate(origin map[string]string) []error {
 			bad("api.tokens", "%v", e)
 		}
 	}
+	errs = append(errs, validateSMS(c.SMS, c.Server.PublicURL)...)
 	if c.Demo.Enabled && c.Webchat.IdentitySecret != "" {
 		bad("demo.enabled", "must be false when webchat.identity_secret is set: the demo page signs its customer's id "+
 			"with that secret for anyone who asks (the demo makes a secret of its own when none is set)")

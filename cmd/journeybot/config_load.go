@@ -48,11 +48,13 @@ func LoadConfig(path string, environ []string) (Config, error) {
 		known[f.key] = f
 		envKeys[f.env] = f.key
 	}
-	// OpenAI's SDKs read these; JOURNEYBOT_MODEL_* variables override them.
+	// The variables OpenAI's SDKs, Twilio's and Slack's read; JOURNEYBOT_* variables override them.
 	openAIEnv := map[string]string{
-		"OPENAI_API_KEY":  "model.api_key",
-		"OPENAI_BASE_URL": "model.base_url",
-		"OPENAI_MODEL":    "model.name",
+		"OPENAI_API_KEY":     "model.api_key",
+		"OPENAI_BASE_URL":    "model.base_url",
+		"OPENAI_MODEL":       "model.name",
+		"TWILIO_ACCOUNT_SID": "sms.account_sid",
+		"TWILIO_AUTH_TOKEN":  "sms.auth_token",
 	}
 	origin := map[string]string{} // key -> where its value came from, for errors
 	var errs []error
@@ -80,7 +82,7 @@ func LoadConfig(path string, environ []string) (Config, error) {
 		errs = append(errs, apply(&cfg, known, values, func(string) string { return path }, origin)...)
 	}
 
-	openAI, err := loadEnv(environ, "OPENAI_", func(name, value string) (string, any) {
+	openAI, err := loadEnv(environ, "", func(name, value string) (string, any) {
 		if value == "" {
 			return "", nil
 		}

@@ -137,6 +137,9 @@ func TestLoadConfigEveryKey(t *testing.T) {
 		}},
 		ToolAuth: map[string]Secret{"order_status": "Bearer acme-secret"},
 		Demo:     DemoConfig{Enabled: false}, // it may not be on with an identity secret
+		SMS: SMSConfig{Enabled: true, AccountSID: "AC00000000000000000000000000000000", AuthToken: "twilio-token",
+			From: "+15005550006", APIBaseURL: "http://127.0.0.1:9/twilio", HelpText: "Text STOP to stop.",
+			MaxSegments: 2, MaxParts: 3},
 		API: APIConfig{Tokens: []api.Token{{Name: "crm", Hash: "sha256:5ce6f2158d5866e4d2c3522a47ad4b6ff3c550585faefaba141daa6a1aadbeb8",
 			Scopes: []string{"events:write", "customers:read"}}}},
 		Redaction: RedactionConfig{Cards: false, NationalIDs: []string{"uk_nino"}, BeforeStoring: true,
@@ -314,6 +317,8 @@ func TestLoadConfigRefuses(t *testing.T) {
 		{name: "bool", yaml: "redaction:\n  cards: maybe\n", want: []string{"redaction.cards: must be true or false"}},
 		{name: "demo with a real secret", yaml: "demo:\n  enabled: true\n", environ: []string{"JOURNEYBOT_WEBCHAT_IDENTITY_SECRET=s3cret-0123456789"},
 			want: []string{"demo.enabled: must be false when webchat.identity_secret is set"}},
+		{name: "sms without credentials", yaml: "sms:\n  enabled: true\n",
+			want: []string{"sms.account_sid: required", "sms.auth_token: required"}},
 		{name: "fact key", yaml: "memory:\n  fact_keys: [\"Model Number\"]\n", want: []string{"memory.fact_keys: item 1"}},
 		{name: "phone region", yaml: "identity:\n  phone_region: usa\n", want: []string{"identity.phone_region"}},
 		{name: "every problem at once", yaml: "bot:\n  turn_deadline: soon\nlog:\n  level: loud\n",

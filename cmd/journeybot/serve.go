@@ -109,10 +109,20 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Registerer:      m.Registry,
 	})
 	m.Engine.Register(m.Hub)
+	smsChannel, err := newSMSChannel(cfg.SMS, cfg.Server.PublicURL, m.Engine, m.Registry, m.Logger)
+	if err != nil {
+		return err
+	}
+	if smsChannel != nil {
+		m.Engine.Register(smsChannel)
+	}
 
 	mux := http.NewServeMux()
 	m.Hub.Routes(mux)
 	apiHandler.Routes(mux)
+	if smsChannel != nil {
+		smsChannel.Routes(mux)
+	}
 	if cfg.Demo.Enabled {
 		mux.HandleFunc("GET /demo/identity", m.handleDemoIdentity)
 	}
