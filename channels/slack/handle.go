@@ -52,7 +52,6 @@ func (a *Adapter) handleMessage(ctx context.Context, ev event) (string, error) {
 		ThreadID:    where.String(),
 		ClientMsgID: ev.messageKey(),
 		Text:        plainText(ev.Text, a.self.UserID),
-		ReceivedAt:  a.opts.Now(),
 	})
 	switch {
 	case err == nil && r.Duplicate:

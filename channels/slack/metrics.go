@@ -49,7 +49,9 @@ func register[C prometheus.Collector](reg prometheus.Registerer, log *slog.Logge
 	return c
 }
 
-func (m *metrics) event(transport, outcome string) { m.events.WithLabelValues(transport, outcome).Inc() }
+func (m *metrics) event(transport, outcome string) {
+	m.events.WithLabelValues(transport, outcome).Inc()
+}
 
 func (m *metrics) call(method string, err error) {
 	var limited *slackapi.RateLimitedError

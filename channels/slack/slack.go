@@ -26,8 +26,8 @@ import (
 	"sync"
 	"time"
 
-	slackapi "github.com/slack-go/slack"
 	"github.com/prometheus/client_golang/prometheus"
+	slackapi "github.com/slack-go/slack"
 
 	"github.com/journeybot/journeybot/bot"
 	"github.com/journeybot/journeybot/channels"
