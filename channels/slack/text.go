@@ -28,10 +28,13 @@ func plainText(s, botUserID string) string {
 			return "@" + cmpLabel(label, target[1:])
 		case strings.HasPrefix(target, "#"):
 			return "#" + cmpLabel(label, target[1:])
+		}
+		target = strings.TrimPrefix(target, "mailto:")
+		switch {
 		case label != "" && label != target:
 			return label + " (" + target + ")"
 		default:
-			return strings.TrimPrefix(target, "mailto:")
+			return target
 		}
 	})
 	return strings.TrimSpace(unescape(s))
