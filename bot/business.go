@@ -254,6 +254,9 @@ type Identification struct {
 	// Proved ids become verified identities and may merge customers; the others are kept as claims only, which
 	// never merge anyone.
 	Verified, EmailVerified, PhoneVerified bool
+	// ChannelVerified says the channel itself proved the user's id on it (a Slack user, an SMS number): the
+	// channel identity is created, or raised, at the verified level.
+	ChannelVerified bool
 	// Evidence says how it was proved, for the merge record, e.g. "widget identify with a valid HMAC".
 	Evidence string
 }
@@ -295,16 +298,22 @@ func (e *Engine) IdentifyUser(ctx context.Context, channel, externalID string, w
 	if name := strings.TrimSpace(who.Name); name != "" && len(claims) > 0 {
 		claims[0].Profile.Name = truncate(name, 200)
 	}
+	channelLevel := journeystate.LevelAnonymous
+	if who.ChannelVerified {
+		channelLevel = journeystate.LevelVerified
+		// Raised when the identity exists below verified (made by an earlier, weaker call).
+		claims = append([]journeystate.IdentityClaim{{Channel: channel, ExternalID: externalID, Level: channelLevel}}, claims...)
+	}
 	cust, err := e.cfg.Store.ResolveIdentity(ctx, journeystate.IdentityClaim{Channel: channel, ExternalID: externalID,
-		Level: journeystate.LevelAnonymous})
+		Level: channelLevel})
 	if err != nil {
 		return journeystate.IdentifyResult{}, fmt.Errorf("identify user: %w", err)
 	}
 	if len(claims) == 0 {
 		return journeystate.IdentifyResult{Customer: cust}, nil
 	}
-	if who.Verified && claims[0].Channel == journeystate.IdentityUser {
-		if cust, err = e.detachIfAnotherUser(ctx, channel, externalID, cust, claims[0].ExternalID); err != nil {
+	if who.Verified && strings.TrimSpace(who.UserID) != "" {
+		if cust, err = e.detachIfAnotherUser(ctx, channel, externalID, cust, strings.TrimSpace(who.UserID)); err != nil {
 			return journeystate.IdentifyResult{}, fmt.Errorf("identify user: %w", err)
 		}
 	}

@@ -284,7 +284,7 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 		Customer: cust.Profile,
 		Passages: passages,
 		Tools:    toolNames,
-		Traits:   cust.Traits,
+		Traits:   promptTraits(cust.Traits),
 		Memory:   cust.Memory,
 		FactKeys: e.cfg.FactKeys,
 	}
@@ -336,6 +336,18 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 			msgs = append(msgs, llm.Message{Role: llm.RoleTool, ToolCallID: call.ID, Content: res.content})
 		}
 	}
+}
+
+// promptTraits returns the traits the model is shown: all but journeybot's own bookkeeping (consent per number),
+// which is the channels' to enforce, not the model's to talk about.
+func promptTraits(traits map[string]string) map[string]string {
+	out := make(map[string]string, len(traits))
+	for k, v := range traits {
+		if !strings.HasPrefix(k, "consent:") {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // redactMessages returns msgs with the configured Redactor applied to every text and tool-call argument: nothing

@@ -326,9 +326,13 @@ func TestModelAnswerIsStreamedWithUpdates(t *testing.T) {
 func TestProfileEmailJoinsTheCustomer(t *testing.T) {
 	f := newFixture(t, fixtureOptions{model: &llmtest.Options{}})
 	ctx := context.Background()
-	// The customer first chats on the web, signed in with their verified email.
+	// The company's systems know Dana's email (a verified identity, as the events API's identify makes), and she
+	// first chats on the web, signed in (the widget's HMAC proves her user id).
+	if _, err := f.engine.Identify(ctx, bot.Traits{Customer: bot.CustomerRef{UserID: "u-dana"}, Email: "Dana@Example.com"}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.engine.IdentifyUser(ctx, journeystate.ChannelWeb, "visitor-1", bot.Identification{
-		Email: "Dana@Example.com", Verified: true, Evidence: "test"}); err != nil {
+		UserID: "u-dana", Verified: true, Evidence: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	web, err := f.engine.Receive(ctx, channelsInbound("visitor-1", "w1", "My Hearthly Plus order HX-1234 has not arrived"))

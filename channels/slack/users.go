@@ -111,7 +111,7 @@ func (a *Adapter) identify(ctx context.Context, ev event) profile {
 		return p
 	}
 	_, err := a.engine.IdentifyUser(ctx, journeystate.ChannelSlack, key, bot.Identification{
-		Email: p.Email, Name: p.Name, Verified: p.Confirmed, Evidence: "Slack profile email (users.info)",
+		Email: p.Email, Name: p.Name, EmailVerified: p.Confirmed, ChannelVerified: true, Evidence: "Slack profile email (users.info)",
 	})
 	switch {
 	case err == nil:

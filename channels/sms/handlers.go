@@ -57,7 +57,7 @@ func (c *Channel) take(ctx context.Context, msg webhook) (string, error) {
 	// The number is verified (the carrier delivered a message from it): it joins the customer with the one known
 	// by that phone number on any channel, before the bot's turn builds its context.
 	if _, err := c.engine.IdentifyUser(ctx, journeystate.ChannelSMS, msg.From, bot.Identification{
-		Phone: msg.From, Verified: true, Evidence: "SMS from the number, Twilio-signed webhook " + msg.MessageSID,
+		Phone: msg.From, PhoneVerified: true, ChannelVerified: true, Evidence: "SMS from the number, Twilio-signed webhook " + msg.MessageSID,
 	}); err != nil {
 		return "", err
 	}

@@ -37,6 +37,7 @@ type Config struct {
 	API       APIConfig       `koanf:"api"`
 	Demo      DemoConfig      `koanf:"demo"`
 	SMS       SMSConfig       `koanf:"sms"`
+	Slack     SlackConfig     `koanf:"slack"`
 	// Journey is the journey map, decoded whole (config:"yaml") with journeystate's yaml tags.
 	Journey journeystate.JourneyMap `koanf:"journey" config:"yaml"`
 	// Tools are the company's own HTTP tools the model may call, decoded whole with bot.HTTPTool's yaml tags.
@@ -128,6 +129,21 @@ type IdentityConfig struct {
 	PhoneRegion string `koanf:"phone_region"` // ISO 3166 region of numbers written without a country code
 }
 
+// SlackConfig is the Slack channel; the credentials usually come from SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and
+// SLACK_APP_TOKEN.
+type SlackConfig struct {
+	Enabled        bool          `koanf:"enabled"`
+	Mode           string        `koanf:"mode"` // events_api or socket_mode
+	BotToken       Secret        `koanf:"bot_token"`
+	SigningSecret  Secret        `koanf:"signing_secret"`
+	AppToken       Secret        `koanf:"app_token"`
+	APIURL         string        `koanf:"api_url"`         // "" is https://slack.com/api/; tests point it at a fake
+	UpdateInterval time.Duration `koanf:"update_interval"` // shortest gap between two updates of a streamed answer
+	MaxBodyBytes   int           `koanf:"max_body_bytes"`
+	UserCacheSize  int           `koanf:"user_cache_size"`
+	UserCacheTTL   time.Duration `koanf:"user_cache_ttl"`
+}
+
 // DemoConfig is the demo company's living example.
 type DemoConfig struct {
 	// Enabled seeds a demo customer with a cross-channel journey and lets the demo page sign in as them.
@@ -184,6 +200,8 @@ func DefaultConfig() Config {
 		Tools:     []bot.HTTPTool{},
 		API:       APIConfig{Tokens: []api.Token{}},
 		SMS:       defaultSMSConfig(),
+		Slack: SlackConfig{Mode: "events_api", UpdateInterval: time.Second, MaxBodyBytes: 1 << 20,
+			UserCacheSize: 10000, UserCacheTTL: time.Hour},
 		Redaction: RedactionConfig{Cards: true, NationalIDs: []string{"us_ssn", "ca_sin"}, Rules: []redact.Rule{}},
 		Memory: MemoryConfig{
 			FactKeys:   []string{"thermostat_model", "heating_system", "home_type", "preferred_contact"},

@@ -113,6 +113,25 @@ func (c Config) validate(origin map[string]string) []error {
 		}
 	}
 	errs = append(errs, validateSMS(c.SMS, c.Server.PublicURL)...)
+	oneOf("slack.mode", c.Slack.Mode, "events_api", "socket_mode")
+	if c.Slack.APIURL != "" {
+		absURL("slack.api_url", c.Slack.APIURL, "https://slack.com/api/")
+	}
+	within("slack.update_interval", c.Slack.UpdateInterval, 200*time.Millisecond, time.Minute)
+	between("slack.max_body_bytes", c.Slack.MaxBodyBytes, 1024, 16<<20)
+	between("slack.user_cache_size", c.Slack.UserCacheSize, 1, 1000000)
+	within("slack.user_cache_ttl", c.Slack.UserCacheTTL, time.Minute, 7*24*time.Hour)
+	if c.Slack.Enabled {
+		if c.Slack.BotToken == "" {
+			bad("slack.bot_token", "required when slack.enabled (set SLACK_BOT_TOKEN, an xoxb- token)")
+		}
+		if c.Slack.Mode == "events_api" && c.Slack.SigningSecret == "" {
+			bad("slack.signing_secret", "required in mode events_api (set SLACK_SIGNING_SECRET)")
+		}
+		if c.Slack.Mode == "socket_mode" && c.Slack.AppToken == "" {
+			bad("slack.app_token", "required in mode socket_mode (set SLACK_APP_TOKEN, an xapp- token with connections:write)")
+		}
+	}
 	if c.Demo.Enabled && c.Webchat.IdentitySecret != "" {
 		bad("demo.enabled", "must be false when webchat.identity_secret is set: the demo page signs its customer's id "+
 			"with that secret for anyone who asks (the demo makes a secret of its own when none is set)")

@@ -50,11 +50,14 @@ func LoadConfig(path string, environ []string) (Config, error) {
 	}
 	// The variables OpenAI's SDKs, Twilio's and Slack's read; JOURNEYBOT_* variables override them.
 	openAIEnv := map[string]string{
-		"OPENAI_API_KEY":     "model.api_key",
-		"OPENAI_BASE_URL":    "model.base_url",
-		"OPENAI_MODEL":       "model.name",
-		"TWILIO_ACCOUNT_SID": "sms.account_sid",
-		"TWILIO_AUTH_TOKEN":  "sms.auth_token",
+		"OPENAI_API_KEY":       "model.api_key",
+		"OPENAI_BASE_URL":      "model.base_url",
+		"OPENAI_MODEL":         "model.name",
+		"TWILIO_ACCOUNT_SID":   "sms.account_sid",
+		"TWILIO_AUTH_TOKEN":    "sms.auth_token",
+		"SLACK_BOT_TOKEN":      "slack.bot_token",
+		"SLACK_SIGNING_SECRET": "slack.signing_secret",
+		"SLACK_APP_TOKEN":      "slack.app_token",
 	}
 	origin := map[string]string{} // key -> where its value came from, for errors
 	var errs []error

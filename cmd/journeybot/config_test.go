@@ -140,6 +140,9 @@ func TestLoadConfigEveryKey(t *testing.T) {
 		SMS: SMSConfig{Enabled: true, AccountSID: "AC00000000000000000000000000000000", AuthToken: "twilio-token",
 			From: "+15005550006", APIBaseURL: "http://127.0.0.1:9/twilio", HelpText: "Text STOP to stop.",
 			MaxSegments: 2, MaxParts: 3},
+		Slack: SlackConfig{Enabled: true, Mode: "socket_mode", BotToken: "xoxb-test", SigningSecret: "slack-secret",
+			AppToken: "xapp-test", APIURL: "http://127.0.0.1:9/slack/api/", UpdateInterval: 2 * time.Second,
+			MaxBodyBytes: 65536, UserCacheSize: 50, UserCacheTTL: 10 * time.Minute},
 		API: APIConfig{Tokens: []api.Token{{Name: "crm", Hash: "sha256:5ce6f2158d5866e4d2c3522a47ad4b6ff3c550585faefaba141daa6a1aadbeb8",
 			Scopes: []string{"events:write", "customers:read"}}}},
 		Redaction: RedactionConfig{Cards: false, NationalIDs: []string{"uk_nino"}, BeforeStoring: true,
@@ -179,6 +182,11 @@ func TestLoadConfigEnvironment(t *testing.T) {
 			}},
 		{"empty openai ignored", []string{"OPENAI_API_KEY=", "OPENAI_BASE_URL="}, func(*Config) {}},
 		{"other openai ignored", []string{"OPENAI_ORG_ID=org-1", "OPENAI_PROJECT_ID=p"}, func(*Config) {}},
+		{"twilio and slack", []string{"TWILIO_ACCOUNT_SID=AC1", "TWILIO_AUTH_TOKEN=tok", "SLACK_BOT_TOKEN=xoxb-1",
+			"SLACK_SIGNING_SECRET=sig", "SLACK_APP_TOKEN=xapp-1", "PATH=/usr/bin", "HOME=/root"}, func(c *Config) {
+			c.SMS.AccountSID, c.SMS.AuthToken = "AC1", "tok"
+			c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.AppToken = "xoxb-1", "sig", "xapp-1"
+		}},
 		{"config path is not a key", []string{"JOURNEYBOT_CONFIG=/etc/journeybot.yaml"}, func(*Config) {}},
 	}
 	for _, tt := range tests {
@@ -319,6 +327,9 @@ func TestLoadConfigRefuses(t *testing.T) {
 			want: []string{"demo.enabled: must be false when webchat.identity_secret is set"}},
 		{name: "sms without credentials", yaml: "sms:\n  enabled: true\n",
 			want: []string{"sms.account_sid: required", "sms.auth_token: required"}},
+		{name: "slack without tokens", yaml: "slack:\n  enabled: true\n",
+			want: []string{"slack.bot_token: required", "slack.signing_secret: required in mode events_api"}},
+		{name: "slack mode", yaml: "slack:\n  mode: rtm\n", want: []string{`slack.mode: must be one of events_api, socket_mode`}},
 		{name: "fact key", yaml: "memory:\n  fact_keys: [\"Model Number\"]\n", want: []string{"memory.fact_keys: item 1"}},
 		{name: "phone region", yaml: "identity:\n  phone_region: usa\n", want: []string{"identity.phone_region"}},
 		{name: "every problem at once", yaml: "bot:\n  turn_deadline: soon\nlog:\n  level: loud\n",

@@ -44,6 +44,7 @@ type Main struct {
 	ready          atomic.Bool
 	served         chan error
 
+	stopSlack  func()
 	stopMemory context.CancelFunc
 	memoryDone chan struct{}
 
@@ -122,6 +123,14 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	apiHandler.Routes(mux)
 	if smsChannel != nil {
 		smsChannel.Routes(mux)
+	}
+	if _, m.stopSlack, err = startSlack(ctx, SlackOptions{
+		Enabled: cfg.Slack.Enabled, Mode: cfg.Slack.Mode, BotToken: string(cfg.Slack.BotToken),
+		SigningSecret: string(cfg.Slack.SigningSecret), AppToken: string(cfg.Slack.AppToken), APIURL: cfg.Slack.APIURL,
+		UpdateInterval: cfg.Slack.UpdateInterval, MaxBodyBytes: int64(cfg.Slack.MaxBodyBytes),
+		UserCacheSize: cfg.Slack.UserCacheSize, UserCacheTTL: cfg.Slack.UserCacheTTL,
+	}, m.Engine, mux, m.Registry, m.Logger); err != nil {
+		return err
 	}
 	if cfg.Demo.Enabled {
 		mux.HandleFunc("GET /demo/identity", m.handleDemoIdentity)
@@ -255,6 +264,9 @@ func (m *Main) close(ctx context.Context) error {
 		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, fmt.Errorf("http serve: %w", err))
 		}
+	}
+	if m.stopSlack != nil {
+		m.stopSlack()
 	}
 	if m.stopMemory != nil {
 		m.stopMemory()
