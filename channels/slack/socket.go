@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
@@ -59,8 +60,23 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 			case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
 				a.log.Warn("slack: socket mode", "event", string(evt.Type), "detail", evt.Data)
 			case socketmode.EventTypeErrorBadMessage:
-				a.metrics.event("socket", "bad_event")
-				a.log.Warn("slack: socket mode message slack-go could not parse")
+				// slack-go's own event parser refused the frame (a block or file shape it does not know); ours reads
+				// only what it needs, so take the raw envelope back and handle it as any other.
+				req, ok := badMessageRequest(evt.Data)
+				if !ok {
+					a.metrics.event("socket", "bad_event")
+					a.log.Warn("slack: socket mode message that is not an events_api envelope")
+					continue
+				}
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					continue
+				}
+				handlers.Go(func() {
+					defer func() { <-slots }()
+					a.handleEnvelope(ctx, client, req)
+				})
 			case socketmode.EventTypeInvalidAuth:
 				return errors.New("slack socket mode: the app-level token was refused (invalid_auth)")
 			}
@@ -91,4 +107,23 @@ func (a *Adapter) ack(ctx context.Context, client *socketmode.Client, req socket
 	if err := client.AckCtx(ctx, req.EnvelopeID, nil); err != nil {
 		a.log.Warn("slack: socket mode ack", "err", err)
 	}
+}
+
+// badMessageRequest returns the events_api envelope inside a frame slack-go could not parse, ok false for anything
+// else.
+func badMessageRequest(data any) (socketmode.Request, bool) {
+	var raw json.RawMessage
+	switch d := data.(type) {
+	case *socketmode.ErrorBadMessage:
+		raw = d.Message
+	case socketmode.ErrorBadMessage:
+		raw = d.Message
+	default:
+		return socketmode.Request{}, false
+	}
+	var req socketmode.Request
+	if err := json.Unmarshal(raw, &req); err != nil || req.Type != socketmode.RequestTypeEventsAPI || req.EnvelopeID == "" {
+		return socketmode.Request{}, false
+	}
+	return req, true
 }

@@ -62,3 +62,31 @@ func TestSocketModeFeedsTheSameHandling(t *testing.T) {
 		t.Errorf("posts %+v, want one, in the mention's thread", posts)
 	}
 }
+
+// TestSocketModeHandlesEventsSlackGoCannotParse: a DM with a block shape slack-go's own parser refuses still reaches
+// the bot (its frame comes as a bad message, not an events_api event) and is answered once.
+func TestSocketModeHandlesEventsSlackGoCannotParse(t *testing.T) {
+	f := newFixture(t, fixtureOptions{appToken: "xapp-test"})
+	go func() {
+		for range f.slack.srv.SeenFeed {
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.adapter.RunSocketMode(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	var body map[string]any
+	if err := json.Unmarshal([]byte(dm("EvOdd1", "UCUST003", "D0DM0003", "1800000005.000500", "", "hi there")), &body); err != nil {
+		t.Fatal(err)
+	}
+	body["event"].(map[string]any)["blocks"] = []any{map[string]any{"type": "section", "text": "a plain string, not an object"}}
+	payload, _ := json.Marshal(body)
+	f.slack.srv.SendToWebsocket(fmt.Sprintf(`{"type":"events_api","envelope_id":"env-odd","payload":%s,"accepts_response_payload":false,"retry_attempt":0,"retry_reason":""}`, payload))
+	msgs, _ := f.answered(t, "UCUST003", "D0DM0003")
+	if len(msgs) != 2 || msgs[0].Text != "hi there" {
+		t.Errorf("stored %+v, want the message and its answer", msgs)
+	}
+}
