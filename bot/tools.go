@@ -42,6 +42,27 @@ type toolbox struct {
 
 func newToolbox(tools ...tool) *toolbox { return &toolbox{tools: tools} }
 
+// private reports whether a tool reads or writes the customer's own data (the company's HTTP tools, memory), which
+// a conversation others can read must not reach.
+func private(tl tool) bool {
+	switch tl.(type) {
+	case *httpTool, factTool:
+		return true
+	}
+	return false
+}
+
+// public returns the toolbox without the tools that reach the customer's own data.
+func (t *toolbox) public() *toolbox {
+	var kept []tool
+	for _, tl := range t.tools {
+		if !private(tl) {
+			kept = append(kept, tl)
+		}
+	}
+	return newToolbox(kept...)
+}
+
 func (t *toolbox) specs() []llm.Tool {
 	out := make([]llm.Tool, len(t.tools))
 	for i, tl := range t.tools {

@@ -21,6 +21,9 @@ const (
 	SourceFallback = "fallback"
 )
 
+// deliverTimeout bounds the delivery of one reply through its channel.
+const deliverTimeout = 45 * time.Second
+
 // storeTimeout bounds the writes a turn makes after its own deadline has passed, so that what it produced is kept.
 const storeTimeout = 5 * time.Second
 
@@ -177,9 +180,14 @@ func (e *Engine) turn(convID string, fresh bool) (done bool) {
 		log.Warn("turn: no channel registered", "channel", conv.Channel)
 		return true
 	}
-	if err := ch.Deliver(sctx, conv, reply); err != nil {
-		// The reply is stored: the customer sees it when their client next syncs.
-		log.Warn("turn: deliver reply", "err", err)
+	// Delivery has a budget of its own: a channel that must wait out a rate limit (Slack's Retry-After) or split a
+	// reply into several SMS still delivers it, whatever the turn's deadline left.
+	dctx, dcancel := context.WithTimeout(e.base, deliverTimeout) // cut only by a shutdown out of time
+	defer dcancel()
+	if err := ch.Deliver(dctx, conv, reply); err != nil {
+		// The reply is stored: the web chat shows it when the client next syncs; Slack and SMS do not sync, so the
+		// failure is logged for an operator (and the transcript has the reply).
+		log.Warn("turn: deliver reply", "channel", conv.Channel, "err", err)
 	}
 	return true
 }
@@ -272,9 +280,15 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 	for _, p := range passages {
 		rec.Passages = append(rec.Passages, journeystate.Citation{Title: p.Title, Source: p.Source, URL: p.URL})
 	}
+	// A conversation others can read (a shared Slack channel's thread) gets none of the customer's private journey.
+	tools := e.tools
+	public := false
+	if aud, ok := e.channel(conv.Channel).(channels.Audience); ok && aud.Public(conv) {
+		public, tools = true, e.tools.public()
+	}
 	var toolNames []string
 	if e.cfg.MaxToolSteps > 0 {
-		toolNames = e.tools.names()
+		toolNames = tools.names()
 	}
 	data := prompts.SystemData{
 		Company:  e.cfg.Company,
@@ -289,7 +303,10 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 		FactKeys: e.cfg.FactKeys,
 	}
 	e.journeyData(&data, cust)
-	if e.cfg.TimelineTokens > 0 {
+	if public {
+		data.Traits, data.Memory, data.FactKeys = nil, journeystate.Memory{}, nil
+	}
+	if e.cfg.TimelineTokens > 0 && !public {
 		events, err := e.cfg.Store.Events(mctx, journeystate.EventQuery{
 			CustomerID: cust.ID, Limit: e.cfg.TimelineEvents, Newest: true,
 		})
@@ -309,7 +326,7 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 	for step := 0; ; step++ {
 		req := llm.Request{Messages: e.redactMessages(msgs), Temperature: e.cfg.Temperature, MaxTokens: e.cfg.MaxTokens}
 		if step < e.cfg.MaxToolSteps {
-			req.Tools = e.tools.specs()
+			req.Tools = tools.specs()
 		}
 		callStart := time.Now()
 		resp, err := e.cfg.Model.Complete(mctx, req, onDelta)
@@ -328,7 +345,7 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 		for i, call := range resp.ToolCalls {
 			res := toolError(fmt.Sprintf("not run: at most %d tool calls are run per step", maxToolCallsPerStep))
 			if i < maxToolCallsPerStep {
-				res = e.tools.run(mctx, toolScope{Customer: cust, Conversation: conv}, call)
+				res = tools.run(mctx, toolScope{Customer: cust, Conversation: conv}, call)
 			}
 			rec.ToolCalls = append(rec.ToolCalls, call.Name)
 			citations = append(citations, res.citations...)

@@ -41,3 +41,11 @@ type Streamer interface {
 	// delivered with Deliver and a message whose ClientID is replyID, which replaces what was streamed.
 	StreamDelta(conv journeystate.Conversation, replyID, text string)
 }
+
+// Audience is implemented by channels where others than the customer may read a conversation: a thread in a shared
+// Slack channel. The bot keeps the customer's private journey (their other conversations, business events, memory,
+// and the company's tools that read their data) out of such a conversation.
+type Audience interface {
+	// Public reports whether others than the customer can read conv.
+	Public(conv journeystate.Conversation) bool
+}

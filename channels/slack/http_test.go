@@ -386,3 +386,34 @@ func TestUnconfirmedOrMissingEmailDoesNotJoin(t *testing.T) {
 		})
 	}
 }
+
+// TestChannelThreadsKeepTheJourneyPrivate: a mention in a shared channel is answered in public, so the prompt of
+// that turn holds none of the customer's private journey (what they said elsewhere), which a DM's does.
+func TestChannelThreadsKeepTheJourneyPrivate(t *testing.T) {
+	f := newFixture(t, fixtureOptions{model: &llmtest.Options{}})
+	ctx := context.Background()
+	if _, err := f.engine.Identify(ctx, bot.Traits{Customer: bot.CustomerRef{UserID: "u-dana"}, Email: "dana@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.engine.IdentifyUser(ctx, journeystate.ChannelWeb, "visitor-2", bot.Identification{UserID: "u-dana", Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.engine.Receive(ctx, channelsInbound("visitor-2", "w1", "My order HX-9876 has not arrived")); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the web reply", func() bool { return len(f.model.Requests()) >= 1 })
+	f.slack.setUser("UCUST009", fakeUser{Name: "Dana Scully", Email: "dana@example.com", Confirmed: true})
+
+	f.send(t, mention("EvPub1", "UCUST009", "C0SHARED1", "1800000009.000900", "", "any news?"))
+	f.answered(t, "UCUST009", "C0SHARED1/1800000009.000900")
+	reqs := f.model.Requests()
+	if prompt := promptText(reqs[len(reqs)-1]); strings.Contains(prompt, "HX-9876") {
+		t.Errorf("a channel thread's prompt holds the customer's private journey:\n%s", prompt)
+	}
+	f.send(t, dm("EvPriv1", "UCUST009", "D0DM0009", "1800000010.000100", "", "any news?"))
+	f.answered(t, "UCUST009", "D0DM0009")
+	reqs = f.model.Requests()
+	if prompt := promptText(reqs[len(reqs)-1]); !strings.Contains(prompt, "HX-9876") {
+		t.Errorf("the DM's prompt lacks the customer's journey:\n%s", prompt)
+	}
+}

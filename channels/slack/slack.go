@@ -188,6 +188,13 @@ func New(ctx context.Context, engine Engine, opts Options) (*Adapter, error) {
 }
 
 // Name returns journeystate.ChannelSlack.
+// The adapter is a channel that streams and that knows which conversations others can read.
+var (
+	_ channels.Channel  = (*Adapter)(nil)
+	_ channels.Streamer = (*Adapter)(nil)
+	_ channels.Audience = (*Adapter)(nil)
+)
+
 func (a *Adapter) Name() string { return journeystate.ChannelSlack }
 
 // BotUserID returns the app's bot user id, as auth.test gave it.

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	neturl "net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -65,6 +66,63 @@ var (
 	mdHead = regexp.MustCompile(`(?m)^#{1,6}[ \t]+(.+?)[ \t]*#*$`)
 )
 
+// spoofs reports whether a link's title poses as another address than its target: it names a host (or an address
+// at one) that is not the target's, as in [https://hearthly.com/account](https://evil.example/login). Such a link is
+// shown as its bare target instead.
+func spoofs(title, target string) bool {
+	t, err := neturl.Parse(target)
+	if err != nil {
+		return true
+	}
+	host := strings.ToLower(t.Hostname())
+	if t.Scheme == "mailto" {
+		if at := strings.LastIndexByte(t.Opaque, '@'); at >= 0 {
+			host = strings.ToLower(t.Opaque[at+1:])
+		}
+	}
+	for _, word := range strings.FieldsFunc(strings.ToLower(title), func(r rune) bool {
+		return r == ' ' || r == '/' || r == '@' || r == ':' || r == '(' || r == ')' || r == ',' || r == '<' || r == '>'
+	}) {
+		word = strings.Trim(word, ".")
+		if !strings.Contains(word, ".") || !looksLikeHost(word) {
+			continue
+		}
+		if word != host && !strings.HasSuffix(host, "."+word) && !strings.HasSuffix(word, "."+host) {
+			return true
+		}
+	}
+	return false
+}
+
+// looksLikeHost reports whether w reads as a host name: labels of letters, digits and hyphens, the last one
+// alphabetic with two letters or more (so "3.5" or "e.g" are not hosts).
+func looksLikeHost(w string) bool {
+	labels := strings.Split(w, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	tld := labels[len(labels)-1]
+	if len(tld) < 2 {
+		return false
+	}
+	for _, r := range tld {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
 // toMrkdwn turns a reply (the model's, in the Slack mrkdwn the prompt asks for, with Markdown habits mixed in) into
 // text safe to post: links in Slack's or Markdown's syntax become Slack links, **bold** and headings become *bold*,
 // and every other &, < and > is escaped, so that no reply can mention @channel, a user or a channel, or forge a link:
@@ -76,7 +134,7 @@ func toMrkdwn(s string) string {
 	var links []string
 	keep := func(url, title string) string {
 		link := "<" + url + ">"
-		if title = strings.TrimSpace(title); title != "" && title != url {
+		if title = strings.TrimSpace(title); title != "" && title != url && !spoofs(title, url) {
 			link = "<" + url + "|" + escape(title) + ">"
 		}
 		links = append(links, link)

@@ -30,6 +30,11 @@ func TestPlainText(t *testing.T) {
 func TestToMrkdwn(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"plain", "Hello there.", "Hello there."},
+		{"a title posing as another address", "[https://hearthly.com/account](https://evil.example/login)", "<https://evil.example/login>"},
+		{"a title naming another host", "<https://evil.example/x|hearthly.com support>", "<https://evil.example/x>"},
+		{"a title naming the same host", "[hearthly.com/help](https://www.hearthly.com/help)", "<https://www.hearthly.com/help|hearthly.com/help>"},
+		{"a plain title", "[the installation guide](https://hearthly.com/help/installation)", "<https://hearthly.com/help/installation|the installation guide>"},
+		{"a mailto title", "[support@hearthly.com](mailto:support@hearthly.com)", "<mailto:support@hearthly.com|support@hearthly.com>"},
 		{"escapes", "1 < 2 & 3 > 2", "1 &lt; 2 &amp; 3 &gt; 2"},
 		{"no @channel from the model", "<!channel> look", "&lt;!channel&gt; look"},
 		{"no user mention from the model", "<@U123> look", "&lt;@U123&gt; look"},

@@ -3,6 +3,8 @@ package slack
 import (
 	"fmt"
 	"strings"
+
+	"github.com/journeybot/journeybot/journeystate"
 )
 
 // A conversation's ThreadID on Slack is "CHANNEL/THREAD_TS" for a thread (in a channel, or in a DM) and "CHANNEL"
@@ -83,4 +85,11 @@ func digits(s string, most int) bool {
 		}
 	}
 	return true
+}
+
+// Public reports whether others than the customer may read conv: any conversation outside a DM (a thread in a
+// channel, Slack Connect included). The engine keeps the customer's private journey out of those.
+func (a *Adapter) Public(conv journeystate.Conversation) bool {
+	k, err := parseThreadID(conv.ThreadID)
+	return err != nil || !isDM(k.Channel)
 }

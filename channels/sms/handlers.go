@@ -34,7 +34,9 @@ func (c *Channel) handleMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	msg, err := parseWebhook(form)
 	if err != nil {
-		c.log.Info("sms webhook refused", "err", err)
+		// The reason may quote the sender's number: it is logged at debug only, like message texts.
+		c.log.Info("sms webhook refused: invalid form")
+		c.log.Debug("sms webhook refused", "err", err)
 		c.metrics.webhooks.WithLabelValues("message", "invalid").Inc()
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -61,7 +63,19 @@ func (c *Channel) take(ctx context.Context, msg webhook) (string, error) {
 	}); err != nil {
 		return "", err
 	}
-	switch kw := classify(msg.Body, msg.OptOutType); kw {
+	kw := classify(msg.Body, msg.OptOutType)
+	if kw == optIn && msg.OptOutType == "" {
+		// "Yes" is an opt-in only for a number that opted out; otherwise it is an answer ("Shall I book 3 pm?")
+		// that the bot must see.
+		consent, err := c.engine.Consent(ctx, journeystate.ChannelSMS, msg.From)
+		if err != nil {
+			return "", err
+		}
+		if !consent.OptedOut {
+			kw = noKeyword
+		}
+	}
+	switch kw {
 	case optOut, optIn:
 		_, err := c.engine.SetConsent(ctx, bot.ConsentChange{
 			Channel: journeystate.ChannelSMS, UserID: msg.From, ThreadID: thread, OptedOut: kw == optOut,
@@ -70,6 +84,17 @@ func (c *Channel) take(ctx context.Context, msg webhook) (string, error) {
 		// Nothing is answered: Twilio confirms opt-outs and opt-ins itself, and the bot must stay silent.
 		return emptyTwiML, err
 	case help:
+		if msg.OptOutType != "" {
+			// Twilio's Advanced Opt-Out has answered HELP already: record it, send nothing more.
+			_, err := c.engine.RecordChannelEvent(ctx, bot.ChannelEvent{
+				Channel: journeystate.ChannelSMS, UserID: msg.From, ThreadID: thread, Type: "sms_help",
+				Key: "twilio-help:" + msg.MessageSID, Cause: "sms keyword, answered by Twilio",
+			})
+			if errors.Is(err, bot.ErrUnknownUser) {
+				err = nil
+			}
+			return emptyTwiML, err
+		}
 		return c.helpReply(ctx, msg, thread)
 	}
 	_, err := c.engine.Receive(ctx, channels.Inbound{

@@ -443,3 +443,33 @@ func TestSameCustomerAcrossChannels(t *testing.T) {
 		t.Errorf("the SMS sender is customer %s, want %s (known by the phone number)", survivor, res.Customer.ID)
 	}
 }
+
+// TestYesIsAnAnswerUnlessOptedOut: "Yes" opts a number back in only when it opted out; otherwise it answers the
+// bot's question and gets a turn like any message.
+func TestYesIsAnAnswerUnlessOptedOut(t *testing.T) {
+	h := newHarness(t, nil)
+	if w := h.post(t, sms.WebhookPath, message(sid(60), customer, "Yes!"), ""); w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	if got := h.twilio.next(t); got.To != customer {
+		t.Errorf("sent %+v, want the bot's answer to %s", got, customer)
+	}
+	if msgs := h.messagesOf(t, customer); len(msgs) < 1 || msgs[0].Text != "Yes!" {
+		t.Errorf("stored %+v, want the customer's Yes in the transcript", msgs)
+	}
+	if evs := h.eventsOf(t, customer, "sms_consent"); len(evs) != 0 {
+		t.Errorf("a Yes from a number that never opted out recorded consent: %+v", evs)
+	}
+}
+
+// TestHelpAnsweredByTwilioIsNotAnsweredAgain: with Advanced Opt-Out, Twilio answers HELP itself and says so.
+func TestHelpAnsweredByTwilioIsNotAnsweredAgain(t *testing.T) {
+	h := newHarness(t, nil)
+	form := message(sid(61), customer, "HELP")
+	form.Set("OptOutType", "HELP")
+	w := h.post(t, sms.WebhookPath, form, "")
+	if w.Code != http.StatusOK || strings.Contains(w.Body.String(), "<Message") {
+		t.Errorf("HELP already answered by Twilio got %d %q, want an empty response", w.Code, w.Body)
+	}
+	h.twilio.none(t, 200*time.Millisecond)
+}
