@@ -104,8 +104,11 @@ func (a *Adapter) identify(ctx context.Context, ev event) profile {
 	key := ev.userKey()
 	p, ok := a.users.get(key)
 	if !ok {
-		p = a.lookupUser(ctx, ev.User)
-		a.users.put(key, p)
+		var keep bool
+		p, keep = a.lookupUser(ctx, ev.User)
+		if keep {
+			a.users.put(key, p)
+		}
 	}
 	if p.Email == "" || p.identified {
 		return p
@@ -127,7 +130,9 @@ func (a *Adapter) identify(ctx context.Context, ev event) profile {
 
 // lookupUser asks users.info for a user's name and email. Without the users:read.email scope the email is simply
 // absent; without users:read the call fails, and the user stays nameless.
-func (a *Adapter) lookupUser(ctx context.Context, userID string) profile {
+// A failure is kept (keep true) only when asking again would fail again, the app lacking the scope: a timeout or a
+// Slack hiccup is asked about again with the user's next message, so that it does not cost them an hour unjoined.
+func (a *Adapter) lookupUser(ctx context.Context, userID string) (p profile, keep bool) {
 	ctx, cancel := context.WithTimeout(ctx, userLookupWait)
 	defer cancel()
 	var u *slackapi.User
@@ -137,14 +142,17 @@ func (a *Adapter) lookupUser(ctx context.Context, userID string) profile {
 	})
 	if err != nil {
 		a.log.Warn("slack: users.info failed; going on without the profile (scope users:read?)", "err", err)
-		return profile{}
+		var se slackapi.SlackErrorResponse
+		permanent := errors.As(err, &se) && (se.Err == "missing_scope" || se.Err == "user_not_found" || se.Err == "not_allowed_token_type")
+		permanent = permanent || strings.Contains(err.Error(), "missing_scope")
+		return profile{}, permanent
 	}
 	if u.IsBot {
-		return profile{}
+		return profile{}, true
 	}
 	name := strings.TrimSpace(u.Profile.RealName)
 	if name == "" {
 		name = strings.TrimSpace(cmp.Or(u.RealName, u.Profile.DisplayName))
 	}
-	return profile{Name: truncate(name, 200), Email: strings.TrimSpace(u.Profile.Email), Confirmed: u.IsEmailConfirmed}
+	return profile{Name: truncate(name, 200), Email: strings.TrimSpace(u.Profile.Email), Confirmed: u.IsEmailConfirmed}, true
 }
