@@ -16,11 +16,12 @@ import (
 type kind int
 
 const (
-	kindIgnore    kind = iota // nothing: not for journeybot (Reason says why)
-	kindChallenge             // url_verification: answer Challenge
-	kindMessage               // a customer message (a DM to the app or a mention of it)
-	kindEdit                  // a message was edited (message_changed)
-	kindDelete                // a message was deleted (message_deleted)
+	kindIgnore      kind = iota // nothing: not for journeybot (Reason says why)
+	kindChallenge               // url_verification: answer Challenge
+	kindMessage                 // a customer message (a DM to the app or a mention of it)
+	kindEdit                    // a message was edited (message_changed)
+	kindDelete                  // a message was deleted (message_deleted)
+	kindThreadReply             // a channel message in a thread, without a mention: answered when the thread is the sender's conversation
 )
 
 // event is one Events API delivery as journeybot understands it.
@@ -127,11 +128,15 @@ func parseEvent(body []byte) (event, error) {
 	case m.Subtype == "bot_message":
 		return ignore(ev, "bot message"), nil
 	case m.Subtype == "" || m.Subtype == "file_share" || m.Subtype == "thread_broadcast":
-		// Outside a DM a plain message is answered only as the app_mention Slack sends for it too.
-		if m.ChannelType != "im" && !isDM(m.Channel) {
-			return ignore(ev, "channel message without a mention"), nil
-		}
+		// Outside a DM a plain message is answered as the app_mention Slack sends for it too, or, in a thread, when
+		// the thread is already the sender's conversation with the bot (a follow-up needs no new mention).
 		ev.Kind = kindMessage
+		if m.ChannelType != "im" && !isDM(m.Channel) {
+			if m.ThreadTS == "" {
+				return ignore(ev, "channel message without a mention"), nil
+			}
+			ev.Kind = kindThreadReply
+		}
 	default:
 		return ignore(ev, "message subtype "+m.Subtype), nil
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/journeybot/journeybot/bot"
 	"github.com/journeybot/journeybot/channels"
@@ -28,6 +29,18 @@ func (a *Adapter) handle(ctx context.Context, ev event) (outcome string, err err
 	}
 	switch ev.Kind {
 	case kindMessage:
+		return a.handleMessage(ctx, ev)
+	case kindThreadReply:
+		if strings.Contains(ev.Text, "<@"+a.self.UserID+">") {
+			return "ignored", nil // the app_mention Slack sends for it is the one handled
+		}
+		conv, _, err := a.engine.History(ctx, journeystate.ChannelSlack, ev.userKey(), ev.thread().String(), 0, 1)
+		if err != nil {
+			return "error", fmt.Errorf("%w: %w", errUnavailable, err)
+		}
+		if conv.ID == "" || conv.Owner == journeystate.OwnerClosed {
+			return "ignored", nil // a thread the bot is not in with this person
+		}
 		return a.handleMessage(ctx, ev)
 	case kindEdit:
 		return "edit", a.recordChange(ctx, ev, "message_edited", "slack-edit:"+ev.Channel+":"+ev.TS+":"+cmp.Or(ev.EditTS, ev.EventID),

@@ -417,3 +417,35 @@ func TestChannelThreadsKeepTheJourneyPrivate(t *testing.T) {
 		t.Errorf("the DM's prompt lacks the customer's journey:\n%s", prompt)
 	}
 }
+
+// channelMessage is an Events API delivery of a plain message in a channel (message.channels).
+func channelMessage(eventID, user, channel, ts, threadTS, text string) []byte {
+	inner := map[string]any{"type": "message", "channel_type": "channel", "channel": channel, "user": user, "ts": ts,
+		"text": text, "team": teamID}
+	if threadTS != "" {
+		inner["thread_ts"] = threadTS
+	}
+	return envelope(eventID, inner)
+}
+
+// TestThreadFollowUpsNeedNoMention: after a mention, the customer's replies in that thread are answered without
+// mentioning the app again; somebody else's replies there, and plain channel messages, are not.
+func TestThreadFollowUpsNeedNoMention(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	const thread = "C0SHARED1/1800000020.000100"
+	f.send(t, mention("EvT1", "UCUST020", "C0SHARED1", "1800000020.000100", "", "How long does shipping take?"))
+	f.answeredN(t, "UCUST020", thread, 2)
+	f.send(t, channelMessage("EvT2", "UCUST020", "C0SHARED1", "1800000020.000300", "1800000020.000100", "And to Canada?"))
+	if msgs := f.answeredN(t, "UCUST020", thread, 4); msgs[2].Text != "And to Canada?" {
+		t.Errorf("stored %+v, want the follow-up and its answer", msgs)
+	}
+	f.send(t, channelMessage("EvT3", "UOTHER21", "C0SHARED1", "1800000020.000500", "1800000020.000100", "I wonder too"))
+	f.send(t, channelMessage("EvT4", "UCUST020", "C0SHARED1", "1800000020.000700", "", "lunch anyone?"))
+	time.Sleep(300 * time.Millisecond)
+	if msgs := f.messages(t, "UOTHER21", thread); len(msgs) != 0 {
+		t.Errorf("somebody else's reply in the thread was taken: %+v", msgs)
+	}
+	if msgs := f.messages(t, "UCUST020", "C0SHARED1/1800000020.000700"); len(msgs) != 0 {
+		t.Errorf("a channel message without a mention was taken: %+v", msgs)
+	}
+}

@@ -46,6 +46,9 @@ type Engine interface {
 	// RecordChannelEvent adds an edit or a delete to the customer's journey log, once per Key; bot.ErrUnknownUser
 	// when the user never wrote to the bot.
 	RecordChannelEvent(ctx context.Context, ev bot.ChannelEvent) (duplicate bool, err error)
+	// History returns the user's latest conversation on the thread (a zero Conversation when there is none), to
+	// tell whether a reply in a channel thread is a follow-up of theirs.
+	History(ctx context.Context, channel, userID, threadID string, afterSeq int64, limit int) (journeystate.Conversation, []journeystate.Message, error)
 }
 
 // Timing and size limits.
