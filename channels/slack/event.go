@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 )
 
 // The parser reads only the fields journeybot uses, with its own small structs rather than slackevents.ParseEvent:
@@ -40,7 +42,15 @@ type event struct {
 	Mention        bool   // an app_mention event
 	Text           string // Slack-encoded text, as Slack sent it
 	EditTS         string // for kindEdit: edited.ts, when Slack gives it
+	// Files are the links of the files shared with the message (a screenshot), kept as links in the transcript.
+	Files []fileLink
 }
+
+// fileLink is a file shared in a message: its name and its link in Slack.
+type fileLink struct{ Name, URL string }
+
+// maxFiles bounds the file links kept of one message.
+const maxFiles = 10
 
 // errBadEvent marks a delivery that is not a well-formed Events API payload.
 var errBadEvent = errors.New("bad event")
@@ -71,6 +81,10 @@ type wireMessage struct {
 	} `json:"edited"`
 	Message         *wireMessage `json:"message"`
 	PreviousMessage *wireMessage `json:"previous_message"`
+	Files           []struct {
+		Name      string `json:"name"`
+		Permalink string `json:"permalink"`
+	} `json:"files"`
 }
 
 // parseEvent reads an Events API payload (the HTTP body, or a Socket Mode envelope's payload). It returns an error
@@ -141,6 +155,14 @@ func parseEvent(body []byte) (event, error) {
 		return ignore(ev, "message subtype "+m.Subtype), nil
 	}
 	ev.TS, ev.ThreadTS, ev.User, ev.UserTeam, ev.BotID, ev.Text = m.TS, m.ThreadTS, m.User, m.UserTeam, m.BotID, m.Text
+	for _, f := range m.Files {
+		if len(ev.Files) == maxFiles {
+			break
+		}
+		if u, err := url.Parse(f.Permalink); err == nil && u.Scheme == "https" && u.Host != "" {
+			ev.Files = append(ev.Files, fileLink{Name: truncate(strings.TrimSpace(f.Name), 200), URL: f.Permalink})
+		}
+	}
 	if ev.UserTeam == "" {
 		ev.UserTeam = m.Team
 	}

@@ -64,7 +64,7 @@ func (a *Adapter) handleMessage(ctx context.Context, ev event) (string, error) {
 		Profile:     journeystate.Profile{Name: p.Name},
 		ThreadID:    where.String(),
 		ClientMsgID: ev.messageKey(),
-		Text:        plainText(ev.Text, a.self.UserID),
+		Text:        withFiles(plainText(ev.Text, a.self.UserID), ev.Files),
 	})
 	switch {
 	case err == nil && r.Duplicate:
@@ -105,4 +105,22 @@ func (a *Adapter) recordChange(ctx context.Context, ev event, typ, key string, p
 		a.log.Error("slack: record "+typ, "err", err)
 		return fmt.Errorf("%w: %w", errUnavailable, err)
 	}
+}
+
+// withFiles adds a line "[attachment: NAME URL]" to text for each file shared with the message, so that a screenshot
+// sent alone is a message too, and the transcript keeps where it is.
+func withFiles(text string, files []fileLink) string {
+	var b strings.Builder
+	b.WriteString(text)
+	for _, f := range files {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("[attachment: ")
+		if f.Name != "" {
+			b.WriteString(f.Name + " ")
+		}
+		b.WriteString(f.URL + "]")
+	}
+	return b.String()
 }

@@ -449,3 +449,23 @@ func TestThreadFollowUpsNeedNoMention(t *testing.T) {
 		t.Errorf("a channel message without a mention was taken: %+v", msgs)
 	}
 }
+
+func TestFileOnlyDMIsKeptAsLinks(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	var body map[string]any
+	if err := json.Unmarshal(dm("EvFile1", "UCUST030", "D0DM0030", "1800000030.000100", "", ""), &body); err != nil {
+		t.Fatal(err)
+	}
+	ev := body["event"].(map[string]any)
+	ev["subtype"] = "file_share"
+	ev["files"] = []any{
+		map[string]any{"name": "thermostat.jpg", "permalink": "https://acme.slack.com/files/U1/F1/thermostat.jpg"},
+		map[string]any{"name": "evil", "permalink": "javascript:alert(1)"},
+	}
+	raw, _ := json.Marshal(body)
+	f.send(t, raw)
+	msgs := f.answeredN(t, "UCUST030", "D0DM0030", 2)
+	if want := "[attachment: thermostat.jpg https://acme.slack.com/files/U1/F1/thermostat.jpg]"; msgs[0].Text != want {
+		t.Errorf("stored %q, want %q", msgs[0].Text, want)
+	}
+}
