@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 
@@ -59,9 +60,9 @@ func parseConsent(v string) Consent {
 // SetConsent records a consent change of the customer the channel knows as ch.UserID: a "<channel>_consent" event
 // (e.g. "sms_consent") in their journey, idempotent by ch.Key, and the consent itself, which Consent then returns.
 // Changes are ordered by their events' position in the log, so a retried or replayed change that an other came
-// after changes nothing, and a change whose event was stored before a failure is applied when it is retried. Two
-// changes for one customer racing each other are not serialised: the channel should hand in one customer's
-// messages one at a time (Twilio does). It returns the consent now in force, ErrUnknownUser when the channel's user
+// after changes nothing, and a change whose event was stored before a failure is applied when it is retried.
+// Changes of one number are applied one at a time in this process (several replicas need the store to do it: see
+// the notes of the scale-out work). It returns the consent now in force, ErrUnknownUser when the channel's user
 // is not known (nothing stored), and store errors wrapped.
 func (e *Engine) SetConsent(ctx context.Context, ch ConsentChange) (Consent, error) {
 	if ch.Channel == "" || ch.UserID == "" {
@@ -99,6 +100,10 @@ func (e *Engine) SetConsent(ctx context.Context, ch ConsentChange) (Consent, err
 	if err != nil {
 		return Consent{}, fmt.Errorf("set consent: %w", err)
 	}
+	// The read, compare and write of the consent are one step per number in this process (two webhooks of one
+	// number may overlap: Twilio does not promise one at a time), so that an older change never lands last.
+	unlock := e.lockConsent(ch.Channel, ch.UserID)
+	defer unlock()
 	// The customer may have been merged since the identity was looked up: follow the identity again.
 	cust, err := e.customerOf(ctx, ch.Channel, ch.UserID)
 	if err != nil {
@@ -142,4 +147,16 @@ func (e *Engine) customerOf(ctx context.Context, channel, userID string) (journe
 		return journeystate.Customer{}, err
 	}
 	return e.cfg.Store.Customer(ctx, id.CustomerID)
+}
+
+// consentStripes is how many locks the consent changes of all numbers share.
+const consentStripes = 64
+
+// lockConsent takes the lock of the stripe the channel user falls in and returns its unlock.
+func (e *Engine) lockConsent(channel, userID string) func() {
+	h := fnv.New32a()
+	h.Write([]byte(channel + "\x00" + userID))
+	mu := &e.consentLocks[h.Sum32()%consentStripes]
+	mu.Lock()
+	return mu.Unlock
 }

@@ -2,7 +2,10 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/journeybot/journeybot/bot"
@@ -84,5 +87,47 @@ func TestConsentUnknownUser(t *testing.T) {
 	c, err := f.engine.Consent(ctx, journeystate.ChannelSMS, "+14155550199")
 	if err != nil || c.OptedOut {
 		t.Fatalf("consent of unknown user: %+v, %v; want not opted out", c, err)
+	}
+}
+
+// TestConcurrentConsentChangesEndWithTheLatest: overlapping changes of one number (two webhooks at once) leave the
+// consent of the change the log holds last.
+func TestConcurrentConsentChangesEndWithTheLatest(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	ctx := context.Background()
+	const number = "+14155550177"
+	cust, err := f.store.ResolveIdentity(ctx, journeystate.IdentityClaim{Channel: journeystate.ChannelSMS,
+		ExternalID: number, Level: journeystate.LevelVerified})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			if _, err := f.engine.SetConsent(ctx, bot.ConsentChange{Channel: journeystate.ChannelSMS, UserID: number,
+				OptedOut: i%2 == 0, Keyword: "kw", Key: fmt.Sprintf("race-%d", i)}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	evs, err := f.store.Events(ctx, journeystate.EventQuery{CustomerID: cust.ID, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last struct {
+		State string `json:"state"`
+	}
+	for _, e := range evs {
+		if e.Type == "sms_consent" {
+			_ = json.Unmarshal(e.Payload, &last)
+		}
+	}
+	got, err := f.engine.Consent(ctx, journeystate.ChannelSMS, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := last.State == "opted_out"; got.OptedOut != want {
+		t.Errorf("consent opted out = %v after the race, want %v (the log's last change: %s)", got.OptedOut, want, last.State)
 	}
 }

@@ -110,6 +110,8 @@ type Engine struct {
 	closing    bool
 	receiving  sync.WaitGroup // Receives past their closing check
 	turns      sync.WaitGroup
+	// consentLocks serialise the consent changes of one channel user (see SetConsent).
+	consentLocks [consentStripes]sync.Mutex
 	// base is the parent of every turn's context; cancelled only when Shutdown runs out of time.
 	base   context.Context
 	cancel context.CancelFunc
