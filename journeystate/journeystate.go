@@ -208,12 +208,19 @@ type Conversation struct {
 	UpdatedAt     time.Time
 }
 
-// OwnerChange moves a conversation to a new owner; the store records it as an "owner_changed" event.
+// OwnerChange moves a conversation to a new owner; the store records it as an "owner_changed" event. CheckTransition
+// says which changes are allowed.
 type OwnerChange struct {
-	Owner   Owner
-	AgentID string
-	Actor   Actor
-	Cause   string
+	// From and FromAgentID are the owner the change expects the conversation to have (required): when the stored
+	// owner differs, another change came first and SetOwner returns ErrConflict, so that the caller can decide again.
+	From        Owner
+	FromAgentID string
+	Owner       Owner
+	AgentID     string
+	// Actor and Cause say who moved the conversation and why (both required): a hand-off trigger
+	// ("customer_request", "rule:vip"), "sla 10m", "take", the outcome of a close.
+	Actor Actor
+	Cause string
 }
 
 // Message is one turn of text in a conversation.

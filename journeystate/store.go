@@ -78,7 +78,10 @@ type Store interface {
 	// limit 0 means a store default (100).
 	QuietConversations(ctx context.Context, before time.Time, limit int) ([]Conversation, error)
 	// SetOwner moves a conversation to a new owner and records an "owner_changed" event with the change's actor and
-	// cause. ErrNotFound when the conversation does not exist.
+	// cause, as a compare-and-set on the stored owner: when journeystate.CheckTransition refuses the change against
+	// the stored conversation (another change came first, the owner is already the one asked for, or the move is not
+	// allowed), it returns that *TransitionError, an ErrConflict, and changes nothing. ErrNotFound when the
+	// conversation does not exist.
 	SetOwner(ctx context.Context, conversationID string, change OwnerChange) (Conversation, error)
 
 	// AppendMessage stores m in its conversation with the next sequence number, and records a "message" event, in

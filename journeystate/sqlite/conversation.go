@@ -129,8 +129,10 @@ func (s *Store) Conversation(ctx context.Context, id string) (journeystate.Conve
 }
 
 // SetOwner moves a conversation to a new owner and records an "owner_changed" event; see journeystate.Store.
-// change.AgentID is required for OwnerAgent and must be empty otherwise; change.Actor must be a known actor. A change
-// to the owner the conversation already has changes nothing and records no event.
+// change.AgentID is required for OwnerAgent and must be empty otherwise; change.Actor must be a known actor. The
+// switchboard (journeystate.CheckTransition) judges the change against the stored conversation inside the write
+// transaction: a change from an owner the conversation no longer has, to the owner it already has, or that the
+// switchboard does not allow returns a *journeystate.TransitionError (an ErrConflict) and records nothing.
 func (s *Store) SetOwner(ctx context.Context, conversationID string, change journeystate.OwnerChange) (journeystate.Conversation, error) {
 	if err := validOwnerChange(change); err != nil {
 		return journeystate.Conversation{}, fmt.Errorf("set owner of conversation %s: %w", conversationID, err)
@@ -142,8 +144,8 @@ func (s *Store) SetOwner(ctx context.Context, conversationID string, change jour
 		if err != nil {
 			return err
 		}
-		if conv.Owner == change.Owner && conv.AgentID == change.AgentID {
-			return nil
+		if err := journeystate.CheckTransition(conv, change); err != nil {
+			return err
 		}
 		payload, err := json.Marshal(ownerChangedPayload{
 			From: conv.Owner, To: change.Owner, FromAgentID: conv.AgentID, AgentID: change.AgentID,

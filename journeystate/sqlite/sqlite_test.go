@@ -195,11 +195,14 @@ func TestSetOwnerUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	change := journeystate.OwnerChange{Owner: journeystate.OwnerQueue, Actor: journeystate.ActorBot, Cause: "asked for a human"}
-	for range 2 {
-		if _, err := s.SetOwner(ctx, conv.ID, change); err != nil {
-			t.Fatal(err)
-		}
+	// The same hand-off twice (a retried trigger): the second is refused, since the conversation is no longer the
+	// bot's, and records nothing.
+	change := journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: journeystate.OwnerQueue, Actor: journeystate.ActorBot, Cause: "asked for a human"}
+	if _, err := s.SetOwner(ctx, conv.ID, change); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetOwner(ctx, conv.ID, change); !errors.Is(err, journeystate.ErrConflict) {
+		t.Errorf("second SetOwner(%+v) = %v, want ErrConflict", change, err)
 	}
 	evs, err := s.Events(ctx, journeystate.EventQuery{ConversationID: conv.ID})
 	if err != nil {

@@ -54,7 +54,7 @@ func testOpenConversation(t *testing.T, open func(t *testing.T) journeystate.Sto
 	}
 
 	// Closing the conversation makes the next message on the thread open a new one.
-	closeChange := journeystate.OwnerChange{Owner: journeystate.OwnerClosed, Actor: journeystate.ActorAgent, Cause: "resolved"}
+	closeChange := journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: journeystate.OwnerClosed, Actor: journeystate.ActorAgent, Cause: "resolved"}
 	if _, err := s.SetOwner(ctx, conv.ID, closeChange); err != nil {
 		t.Fatalf("SetOwner(closed) = %v", err)
 	}
@@ -118,7 +118,7 @@ func testLatestConversation(t *testing.T, open func(t *testing.T) journeystate.S
 	if err != nil || got.ID != first.ID {
 		t.Errorf("LatestConversation() = %s, %v; want %s", got.ID, err, first.ID)
 	}
-	closed, err := s.SetOwner(ctx, first.ID, journeystate.OwnerChange{Owner: journeystate.OwnerClosed, Actor: journeystate.ActorBot, Cause: "idle"})
+	closed, err := s.SetOwner(ctx, first.ID, journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: journeystate.OwnerClosed, Actor: journeystate.ActorBot, Cause: "idle"})
 	if err != nil {
 		t.Fatalf("SetOwner(closed) = %v", err)
 	}

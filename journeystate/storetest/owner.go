@@ -3,6 +3,8 @@ package storetest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -26,6 +28,10 @@ func testSetOwner(t *testing.T, open func(t *testing.T) journeystate.Store) {
 		{journeystate.OwnerChange{Owner: journeystate.OwnerAgent, AgentID: "agent-9", Actor: journeystate.ActorAgent, Cause: "transfer"}, journeystate.OwnerAgent, "agent-7"},
 		{journeystate.OwnerChange{Owner: journeystate.OwnerBot, Actor: journeystate.ActorAgent, Cause: "hand back"}, journeystate.OwnerAgent, "agent-9"},
 		{journeystate.OwnerChange{Owner: journeystate.OwnerClosed, Actor: journeystate.ActorRule, Cause: "idle 24h"}, journeystate.OwnerBot, ""},
+		{journeystate.OwnerChange{Owner: journeystate.OwnerBot, Actor: journeystate.ActorCustomer, Cause: "customer wrote again"}, journeystate.OwnerClosed, ""},
+	}
+	for i := range steps {
+		steps[i].change.From, steps[i].change.FromAgentID = steps[i].from, steps[i].fromAgnt
 	}
 	for _, step := range steps {
 		got, err := s.SetOwner(ctx, conv.ID, step.change)
@@ -69,7 +75,8 @@ func testSetOwner(t *testing.T, open func(t *testing.T) journeystate.Store) {
 		}
 	}
 
-	_, err := s.SetOwner(ctx, "no-such-conversation", journeystate.OwnerChange{Owner: journeystate.OwnerQueue, Actor: journeystate.ActorBot})
+	_, err := s.SetOwner(ctx, "no-such-conversation", journeystate.OwnerChange{From: journeystate.OwnerBot,
+		Owner: journeystate.OwnerQueue, Actor: journeystate.ActorBot, Cause: "test"})
 	if !errors.Is(err, journeystate.ErrNotFound) {
 		t.Errorf("SetOwner(unknown conversation) = %v, want ErrNotFound", err)
 	}
@@ -83,10 +90,10 @@ func testSetOwnerBadInput(t *testing.T, open func(t *testing.T) journeystate.Sto
 		name   string
 		change journeystate.OwnerChange
 	}{
-		{"agent without id", journeystate.OwnerChange{Owner: journeystate.OwnerAgent, Actor: journeystate.ActorAgent}},
-		{"unknown owner", journeystate.OwnerChange{Owner: "robot", Actor: journeystate.ActorBot}},
-		{"empty owner", journeystate.OwnerChange{Actor: journeystate.ActorBot}},
-		{"unknown actor", journeystate.OwnerChange{Owner: journeystate.OwnerQueue, Actor: "martian"}},
+		{"agent without id", journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: journeystate.OwnerAgent, Actor: journeystate.ActorAgent, Cause: "take"}},
+		{"unknown owner", journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: "robot", Actor: journeystate.ActorBot, Cause: "test"}},
+		{"empty owner", journeystate.OwnerChange{From: journeystate.OwnerBot, Actor: journeystate.ActorBot, Cause: "test"}},
+		{"unknown actor", journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: journeystate.OwnerQueue, Actor: "martian", Cause: "test"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,5 +111,123 @@ func testSetOwnerBadInput(t *testing.T, open func(t *testing.T) journeystate.Sto
 				t.Errorf("owner_changed events after a refused change = %d, want 0", n)
 			}
 		})
+	}
+}
+
+// testSetOwnerIllegal walks a conversation to each owner and tries moves the switchboard refuses there: each returns
+// an ErrConflict and leaves the conversation and its events as they were.
+func testSetOwnerIllegal(t *testing.T, open func(t *testing.T) journeystate.Store) {
+	s := open(t)
+	ctx := t.Context()
+	c := newCustomer(t, s, "v_owner_illegal")
+	// path leads a new conversation to the owner a case starts from; every step is legal.
+	paths := map[journeystate.Owner][]journeystate.OwnerChange{
+		journeystate.OwnerBot:    nil,
+		journeystate.OwnerQueue:  {{From: journeystate.OwnerBot, Owner: journeystate.OwnerQueue, Actor: journeystate.ActorBot, Cause: "customer_request"}},
+		journeystate.OwnerAgent:  {{From: journeystate.OwnerBot, Owner: journeystate.OwnerAgent, AgentID: "agent-7", Actor: journeystate.ActorAgent, Cause: "take over"}},
+		journeystate.OwnerClosed: {{From: journeystate.OwnerBot, Owner: journeystate.OwnerClosed, Actor: journeystate.ActorAgent, Cause: "resolved"}},
+	}
+	tests := []struct {
+		name   string
+		from   journeystate.Owner
+		change journeystate.OwnerChange
+	}{
+		{"reopen straight to the queue", journeystate.OwnerClosed,
+			journeystate.OwnerChange{From: journeystate.OwnerClosed, Owner: journeystate.OwnerQueue, Actor: journeystate.ActorCustomer, Cause: "customer wrote again"}},
+		{"same owner", journeystate.OwnerQueue,
+			journeystate.OwnerChange{From: journeystate.OwnerQueue, Owner: journeystate.OwnerQueue, Actor: journeystate.ActorBot, Cause: "customer_request"}},
+		{"transfer to the same agent", journeystate.OwnerAgent,
+			journeystate.OwnerChange{From: journeystate.OwnerAgent, FromAgentID: "agent-7", Owner: journeystate.OwnerAgent, AgentID: "agent-7", Actor: journeystate.ActorAgent, Cause: "transfer"}},
+		{"closed to closed", journeystate.OwnerClosed,
+			journeystate.OwnerChange{From: journeystate.OwnerClosed, Owner: journeystate.OwnerClosed, Actor: journeystate.ActorAgent, Cause: "resolved"}},
+		{"stale: expects the queue, an agent owns it", journeystate.OwnerAgent,
+			journeystate.OwnerChange{From: journeystate.OwnerQueue, Owner: journeystate.OwnerAgent, AgentID: "agent-9", Actor: journeystate.ActorAgent, Cause: "take"}},
+		{"stale: expects another agent", journeystate.OwnerAgent,
+			journeystate.OwnerChange{From: journeystate.OwnerAgent, FromAgentID: "agent-9", Owner: journeystate.OwnerBot, Actor: journeystate.ActorAgent, Cause: "hand back"}},
+		{"no expected owner", journeystate.OwnerBot,
+			journeystate.OwnerChange{Owner: journeystate.OwnerQueue, Actor: journeystate.ActorBot, Cause: "customer_request"}},
+		{"no cause", journeystate.OwnerBot,
+			journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: journeystate.OwnerQueue, Actor: journeystate.ActorBot}},
+		{"the customer picks an agent", journeystate.OwnerBot,
+			journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: journeystate.OwnerAgent, AgentID: "agent-7", Actor: journeystate.ActorCustomer, Cause: "asked"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conv := newConversation(t, s, c.ID, fmt.Sprintf("t%d", i))
+			for _, step := range paths[tt.from] {
+				var err error
+				if conv, err = s.SetOwner(ctx, conv.ID, step); err != nil {
+					t.Fatalf("SetOwner(%+v) on the way to %s = %v", step, tt.from, err)
+				}
+			}
+			before := events(t, s, journeystate.EventQuery{ConversationID: conv.ID})
+
+			_, err := s.SetOwner(ctx, conv.ID, tt.change)
+			var te *journeystate.TransitionError
+			if !errors.Is(err, journeystate.ErrConflict) || !errors.As(err, &te) {
+				t.Fatalf("SetOwner(%+v) on %s = %v, want a TransitionError (ErrConflict)", tt.change, tt.from, err)
+			}
+			if te.From != conv.Owner || te.To != tt.change.Owner {
+				t.Errorf("TransitionError names %s → %s, want %s → %s", te.From, te.To, conv.Owner, tt.change.Owner)
+			}
+			got, err := s.Conversation(ctx, conv.ID)
+			if err != nil {
+				t.Fatalf("Conversation() = %v", err)
+			}
+			if diff := cmp.Diff(conv, got, cmpOpts); diff != "" {
+				t.Errorf("refused SetOwner changed the conversation (-before +after):\n%s", diff)
+			}
+			if diff := cmp.Diff(before, events(t, s, journeystate.EventQuery{ConversationID: conv.ID}), cmpOpts); diff != "" {
+				t.Errorf("refused SetOwner recorded events (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+// testSetOwnerRace has several agents take one queued conversation at once: exactly one wins, the others get
+// ErrConflict, and one "owner_changed" event records the take.
+func testSetOwnerRace(t *testing.T, open func(t *testing.T) journeystate.Store) {
+	s := open(t)
+	ctx := t.Context()
+	c := newCustomer(t, s, "v_owner_race")
+	conv := newConversation(t, s, c.ID, "t")
+	if _, err := s.SetOwner(ctx, conv.ID, journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: journeystate.OwnerQueue,
+		Actor: journeystate.ActorBot, Cause: "customer_request"}); err != nil {
+		t.Fatal(err)
+	}
+	const agents = 8
+	errs := make([]error, agents)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range agents {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = s.SetOwner(ctx, conv.ID, journeystate.OwnerChange{From: journeystate.OwnerQueue,
+				Owner: journeystate.OwnerAgent, AgentID: fmt.Sprintf("agent-%d", i), Actor: journeystate.ActorAgent, Cause: "take"})
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner := ""
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if winner != "" {
+				t.Errorf("agent-%d and %s both took the conversation", i, winner)
+			}
+			winner = fmt.Sprintf("agent-%d", i)
+		case !errors.Is(err, journeystate.ErrConflict):
+			t.Errorf("agent-%d: SetOwner() = %v, want nil or ErrConflict", i, err)
+		}
+	}
+	got, err := s.Conversation(ctx, conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if winner == "" || got.Owner != journeystate.OwnerAgent || got.AgentID != winner {
+		t.Errorf("after the race: owner %q agent %q, winner %q", got.Owner, got.AgentID, winner)
+	}
+	if n := len(ofType(events(t, s, journeystate.EventQuery{ConversationID: conv.ID}), "owner_changed")); n != 2 {
+		t.Errorf("owner_changed events = %d, want 2 (the hand-off and one take)", n)
 	}
 }

@@ -24,7 +24,7 @@ func testReopen(t *testing.T, open func(t *testing.T) journeystate.Store, reopen
 	if err != nil {
 		t.Fatalf("AppendMessage() = %v", err)
 	}
-	conv, err = s.SetOwner(ctx, conv.ID, journeystate.OwnerChange{Owner: journeystate.OwnerAgent, AgentID: "a1", Actor: journeystate.ActorAgent, Cause: "claimed"})
+	conv, err = s.SetOwner(ctx, conv.ID, journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: journeystate.OwnerAgent, AgentID: "a1", Actor: journeystate.ActorAgent, Cause: "claimed"})
 	if err != nil {
 		t.Fatalf("SetOwner() = %v", err)
 	}

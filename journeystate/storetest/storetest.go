@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) journeystate.Store, opts ...Optio
 		{"UnansweredConversations", testUnansweredConversations},
 		{"SetOwner", testSetOwner},
 		{"SetOwnerBadInput", testSetOwnerBadInput},
+		{"SetOwnerIllegal", testSetOwnerIllegal},
+		{"SetOwnerRace", testSetOwnerRace},
 		{"AppendMessage", testAppendMessage},
 		{"AppendMessageDuplicate", testAppendMessageDuplicate},
 		{"AppendMessageBadInput", testAppendMessageBadInput},

@@ -42,7 +42,7 @@ func testUnansweredConversations(t *testing.T, open func(t *testing.T) journeyst
 	if _, _, err := s.AppendMessage(ctx, reply); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SetOwner(ctx, queued.ID, journeystate.OwnerChange{Owner: journeystate.OwnerQueue,
+	if _, err := s.SetOwner(ctx, queued.ID, journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: journeystate.OwnerQueue,
 		Actor: journeystate.ActorRule, Cause: "test"}); err != nil {
 		t.Fatal(err)
 	}
