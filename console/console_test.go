@@ -1,0 +1,196 @@
+//go:build sqlite_fts5
+
+package console_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/journeybot/journeybot/console"
+	"github.com/journeybot/journeybot/journeystate"
+	"github.com/journeybot/journeybot/journeystate/sqlite"
+)
+
+const password = "correct horse battery"
+
+type fixture struct {
+	mux *http.ServeMux
+	now time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "jb.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	hash, err := console.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []journeystate.User{
+		{Email: "agent@example.com", Name: "Ann <b>Agent</b>", Role: journeystate.RoleAgent, PasswordHash: hash},
+		{Email: "boss@example.com", Name: "Bo Boss", Role: journeystate.RoleManager, PasswordHash: hash},
+	} {
+		if _, err := s.CreateUser(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &fixture{mux: http.NewServeMux(), now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	c, err := console.New(s, console.Options{Now: func() time.Time { return f.now }, SecureCookies: true, SessionTTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Routes(f.mux)
+	return f
+}
+
+func (f *fixture) do(req *http.Request, cookies ...*http.Cookie) *http.Response {
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	f.mux.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func body(t *testing.T, r *http.Response) string {
+	t.Helper()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := r.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			return b.String()
+		}
+	}
+}
+
+func cookie(r *http.Response, name string) *http.Cookie {
+	for _, c := range r.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// login signs in and returns the response.
+func (f *fixture) login(t *testing.T, email, pw string) *http.Response {
+	t.Helper()
+	form := f.do(httptest.NewRequest("GET", "/console/login", nil))
+	m := csrfRE.FindStringSubmatch(body(t, form))
+	if m == nil {
+		t.Fatal("login form has no csrf field")
+	}
+	v := url.Values{"email": {email}, "password": {pw}, "csrf": {m[1]}}
+	req := httptest.NewRequest("POST", "/console/login", strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return f.do(req, cookie(form, "jb_login"))
+}
+
+func (f *fixture) session(t *testing.T, email string) *http.Cookie {
+	t.Helper()
+	r := f.login(t, email, password)
+	c := cookie(r, console.CookieName)
+	if r.StatusCode != http.StatusSeeOther || c == nil {
+		t.Fatalf("sign-in of %s = %d, cookie %v", email, r.StatusCode, c)
+	}
+	return c
+}
+
+func TestLoginAndCookieFlags(t *testing.T) {
+	f := newFixture(t)
+	c := f.session(t, "Agent@Example.com")
+	if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteStrictMode || c.Path != "/console" {
+		t.Errorf("cookie = %+v, want HttpOnly, Secure, SameSite=Strict, Path=/console", c)
+	}
+	r := f.do(httptest.NewRequest("GET", "/console/", nil), c)
+	b := body(t, r)
+	if r.StatusCode != 200 || !strings.Contains(b, "Signed in as Ann &lt;b&gt;Agent&lt;/b&gt; (agent)") {
+		t.Errorf("GET /console/ = %d %q", r.StatusCode, b)
+	}
+	if r.Header.Get("Cache-Control") != "no-store" || !strings.Contains(r.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("headers = %v", r.Header)
+	}
+}
+
+func TestLoginRefused(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct{ name, email, pw string }{
+		{"wrong password", "agent@example.com", "wrong password!"},
+		{"unknown user", "nobody@example.com", password},
+		{"odd encoding", "agent@example.com\xff\x00", password},
+		{"huge field", strings.Repeat("a", 5000) + "@example.com", password},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.login(t, tt.email, tt.pw)
+			if r.StatusCode == http.StatusSeeOther || cookie(r, console.CookieName) != nil {
+				t.Fatalf("sign-in = %d with a session cookie, want refused", r.StatusCode)
+			}
+			if b := body(t, r); tt.name != "huge field" && !strings.Contains(b, "The email or password is not correct.") {
+				t.Errorf("page = %q", b)
+			}
+		})
+	}
+	req := httptest.NewRequest("POST", "/console/login", strings.NewReader("email="+strings.Repeat("a", 1<<20)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if r := f.do(req); r.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("huge body = %d, want 413", r.StatusCode)
+	}
+}
+
+func TestExpiredSessionRefused(t *testing.T) {
+	f := newFixture(t)
+	c := f.session(t, "agent@example.com")
+	f.now = f.now.Add(time.Hour)
+	r := f.do(httptest.NewRequest("GET", "/console/", nil), c)
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/console/login" {
+		t.Errorf("expired session: GET /console/ = %d %s, want 303 to sign-in", r.StatusCode, r.Header.Get("Location"))
+	}
+}
+
+func TestRoles(t *testing.T) {
+	f := newFixture(t)
+	if r := f.do(httptest.NewRequest("GET", "/console/manager", nil), f.session(t, "agent@example.com")); r.StatusCode != http.StatusForbidden {
+		t.Errorf("agent: /console/manager = %d, want 403", r.StatusCode)
+	}
+	r := f.do(httptest.NewRequest("GET", "/console/manager", nil), f.session(t, "boss@example.com"))
+	if b := body(t, r); r.StatusCode != 200 || !strings.Contains(b, "manager area") {
+		t.Errorf("manager: /console/manager = %d %q", r.StatusCode, b)
+	}
+}
+
+func TestCSRFAndLogout(t *testing.T) {
+	f := newFixture(t)
+	c := f.session(t, "agent@example.com")
+	home := body(t, f.do(httptest.NewRequest("GET", "/console/", nil), c))
+	token := csrfRE.FindStringSubmatch(home)[1]
+	post := func(csrf string) *http.Response {
+		req := httptest.NewRequest("POST", "/console/logout", strings.NewReader(url.Values{"csrf": {csrf}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return f.do(req, c)
+	}
+	for _, bad := range []string{"", "x", token[:len(token)-1] + "A"} {
+		if r := post(bad); r.StatusCode != http.StatusForbidden {
+			t.Errorf("logout with csrf %q = %d, want 403", bad, r.StatusCode)
+		}
+	}
+	if r := post(token); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout = %d, want 303", r.StatusCode)
+	}
+	if r := f.do(httptest.NewRequest("GET", "/console/", nil), c); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("after logout GET /console/ = %d, want 303 to sign-in", r.StatusCode)
+	}
+}
