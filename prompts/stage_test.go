@@ -1,13 +1,10 @@
 package prompts
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/journeybot/journeybot/journeystate"
 	"github.com/journeybot/journeybot/journeystate/journeytest"
@@ -58,18 +55,7 @@ func TestSystemGoldenPerStage(t *testing.T) {
 				}
 			}
 			golden := filepath.Join("testdata", "stage_"+st.Name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("System() differs from %s (-want +got):\n%s", golden, diff)
-			}
+			checkGolden(t, golden, got)
 		})
 	}
 }

@@ -80,18 +80,7 @@ func TestSystemGolden(t *testing.T) {
 				t.Fatalf("System: %v", err)
 			}
 			golden := filepath.Join("testdata", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("System() differs from %s (-want +got):\n%s", golden, diff)
-			}
+			checkGolden(t, golden, got)
 		})
 	}
 }
@@ -174,5 +163,22 @@ func TestSystemWithoutPersonaName(t *testing.T) {
 	}
 	if want := "You are the assistant of Hearthly (https://hearthly.com)"; !strings.HasPrefix(got, want) {
 		t.Errorf("System() starts %q, want %q", got[:min(len(got), 80)], want)
+	}
+}
+
+// checkGolden compares got with the golden file, rewriting it first with -update.
+func checkGolden(t *testing.T, golden, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("System() differs from %s (-want +got):\n%s", golden, diff)
 	}
 }
