@@ -49,3 +49,52 @@ type Audience interface {
 	// Public reports whether others than the customer can read conv.
 	Public(conv journeystate.Conversation) bool
 }
+
+// Agent is a person who works handed-off conversations: a console user (ID is the user's id), or a Slack user
+// answering in an agent thread (ID "slack:" and their Slack user id). Name is how customers and other agents see
+// them.
+type Agent struct {
+	ID   string
+	Name string
+}
+
+// UpdateKind says what an Update reports.
+type UpdateKind string
+
+// Update kinds.
+const (
+	// UpdateMessage: a message was stored in the conversation (the customer's, the bot's, an agent's, a notice).
+	UpdateMessage UpdateKind = "message"
+	// UpdateOwner: the conversation changed owner (handed off, taken, transferred, handed back, closed).
+	UpdateOwner UpdateKind = "owner"
+	// UpdateNote: an agent wrote an internal note, which the customer never sees.
+	UpdateNote UpdateKind = "note"
+	// UpdateTyping: an agent started or stopped typing.
+	UpdateTyping UpdateKind = "typing"
+)
+
+// Update is something that happened to a conversation, as the engine reports it to those who work conversations
+// (the agent console, Slack agent threads). Updates are a wake-up, not the record: the store is. A subscriber that
+// falls behind loses updates and reloads from the store.
+type Update struct {
+	Kind UpdateKind
+	// Conversation is the conversation as it is after the update.
+	Conversation journeystate.Conversation
+	// Message is the stored message of an UpdateMessage.
+	Message journeystate.Message
+	// Change is the owner change of an UpdateOwner; Handoff its packet when it handed the conversation to people.
+	Change  journeystate.OwnerChange
+	Handoff *journeystate.Handoff
+	// Agent is the agent who made the update (a note, typing, a take), zero when it was not an agent.
+	Agent Agent
+	// Text is an UpdateNote's note.
+	Text string
+	// Typing is an UpdateTyping's state.
+	Typing bool
+}
+
+// AgentTyping is implemented by channels that can show the customer that an agent is writing (the web chat).
+type AgentTyping interface {
+	// AgentTyping shows or hides that agent is writing in conv.
+	AgentTyping(conv journeystate.Conversation, agent Agent, on bool)
+}

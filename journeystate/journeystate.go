@@ -201,7 +201,13 @@ type Conversation struct {
 	ThreadID string
 	Owner    Owner
 	AgentID  string // set when Owner is OwnerAgent
-	LastSeq  int64  // sequence number of the newest message; 0 when none
+	// Team is the team whose queue holds the conversation or whose agent owns it: set by the hand-off (the packet's
+	// Team) and by a transfer; "" while the bot owns it and before the first hand-off.
+	Team string
+	// OwnerSince is when the current owner got the conversation (its creation for the first owner): how long a
+	// queued conversation has waited, and what SLA timers run from.
+	OwnerSince time.Time
+	LastSeq    int64 // sequence number of the newest message; 0 when none
 	// SummarizedSeq is the newest message the customer's memory summary has taken in (SetSummary); 0 when none.
 	SummarizedSeq int64
 	CreatedAt     time.Time
@@ -221,6 +227,40 @@ type OwnerChange struct {
 	// ("customer_request", "rule:vip"), "sla 10m", "take", the outcome of a close.
 	Actor Actor
 	Cause string
+	// Team, when set, becomes the conversation's Team (a hand-off routed to it, a transfer to its queue); "" keeps
+	// the conversation's team, except that a change to the bot clears it.
+	Team string
+	// Handoff is the hand-off packet of a change that hands the conversation to people (bot → queue, or an agent
+	// taking over from the bot): SetOwner stores it as a "handoff" event in the same transaction, so that no
+	// conversation is ever queued without its packet. It must pass Validate and name the conversation.
+	Handoff *Handoff
+}
+
+// Outcomes of a closed conversation: the Cause of the change to OwnerClosed.
+const (
+	OutcomeResolved   = "resolved"   // the customer was helped
+	OutcomeUnresolved = "unresolved" // they were not, and nobody will follow up
+	OutcomeFollowUp   = "follow_up"  // someone will write to the customer later
+	OutcomeSpam       = "spam"       // not a real customer conversation
+	OutcomeAbandoned  = "abandoned"  // the customer left before anyone could help
+)
+
+// ValidOutcome reports whether s is one of the Outcome constants.
+func ValidOutcome(s string) bool {
+	switch s {
+	case OutcomeResolved, OutcomeUnresolved, OutcomeFollowUp, OutcomeSpam, OutcomeAbandoned:
+		return true
+	}
+	return false
+}
+
+// ConversationQuery selects conversations for the queue and an agent's own list.
+type ConversationQuery struct {
+	Owner   Owner  // required
+	AgentID string // with OwnerAgent: only that agent's; "" all agents'
+	Team    string // "" every team
+	// Limit bounds the result; 0 means a store default (500).
+	Limit int
 }
 
 // Message is one turn of text in a conversation.
@@ -248,7 +288,24 @@ type MessageMeta struct {
 	Citations []Citation `json:"citations,omitempty"`
 	// ReplyTo is the ID of the customer message a bot reply answers.
 	ReplyTo string `json:"reply_to,omitempty"`
+	// Unknown marks a bot reply that could not answer the question (the offline responder found nothing, or every
+	// responder failed): the "could not answer" hand-off rule counts them.
+	Unknown bool `json:"unknown,omitempty"`
+	// AgentID and AgentName name the agent who wrote an agent message, or whom a notice is about.
+	AgentID   string `json:"agent_id,omitempty"`
+	AgentName string `json:"agent_name,omitempty"`
+	// Notice says what a system message announces (see the Notice constants); channels show notices as status
+	// lines rather than as someone's words.
+	Notice string `json:"notice,omitempty"`
 }
+
+// Notices: what a system message (Author ActorSystem) announces to the customer.
+const (
+	NoticeAgentJoined = "agent_joined" // an agent took the conversation (MessageMeta.AgentName says who)
+	NoticeAgentLeft   = "agent_left"   // the agent handed it on to another agent or a queue
+	NoticeBotBack     = "bot_back"     // the assistant answers again
+	NoticeClosed      = "closed"       // the conversation was closed
+)
 
 // Citation names a knowledge page.
 type Citation struct {

@@ -83,6 +83,20 @@ type Store interface {
 	// allowed), it returns that *TransitionError, an ErrConflict, and changes nothing. ErrNotFound when the
 	// conversation does not exist.
 	SetOwner(ctx context.Context, conversationID string, change OwnerChange) (Conversation, error)
+	// Conversations returns the conversations q selects, longest with their owner first (OwnerSince, then id).
+	Conversations(ctx context.Context, q ConversationQuery) ([]Conversation, error)
+	// LatestHandoff returns the packet of the conversation's newest hand-off (the "handoff" event SetOwner stored),
+	// or ErrNotFound when it was never handed off.
+	LatestHandoff(ctx context.Context, conversationID string) (Handoff, error)
+	// LinkConversation records that externalID names the conversation in kind, a namespace of another system's ids
+	// ("slack_agent_thread": the Slack thread where agents work on it). Linking the same pair again changes
+	// nothing; ErrConflict when externalID already names another conversation in kind; ErrNotFound when the
+	// conversation does not exist.
+	LinkConversation(ctx context.Context, kind, externalID, conversationID string) error
+	// LinkedConversation returns the id of the conversation externalID names in kind, or ErrNotFound.
+	LinkedConversation(ctx context.Context, kind, externalID string) (string, error)
+	// ConversationLink returns the newest external id linked to the conversation in kind, or ErrNotFound.
+	ConversationLink(ctx context.Context, kind, conversationID string) (string, error)
 
 	// AppendMessage stores m in its conversation with the next sequence number, and records a "message" event, in
 	// one transaction. ID, Seq and CreatedAt (when zero) are assigned by the store. When the customer already has a

@@ -58,6 +58,33 @@ type User struct {
 	CreatedAt    time.Time
 	// Disabled users cannot sign in, and their sessions no longer count.
 	Disabled bool
+	// Teams are the teams whose queues the user works (routing's team names); none: the user takes conversations
+	// only by hand.
+	Teams []string
+	// Capacity is how many conversations routing gives the user at once; 0 gives none (they may still take them).
+	Capacity int
+	// Status is whether the user takes conversations now; routing assigns only to StatusOnline users.
+	Status   AgentStatus
+	StatusAt time.Time // when Status last changed; zero when never
+}
+
+// AgentStatus is a console user's availability for conversations.
+type AgentStatus string
+
+// Agent statuses.
+const (
+	StatusOnline  AgentStatus = "online"
+	StatusAway    AgentStatus = "away"
+	StatusOffline AgentStatus = "offline"
+)
+
+// ParseAgentStatus returns the status named s, or an error for anything but online, away, offline.
+func ParseAgentStatus(s string) (AgentStatus, error) {
+	switch st := AgentStatus(s); st {
+	case StatusOnline, StatusAway, StatusOffline:
+		return st, nil
+	}
+	return "", fmt.Errorf("unknown status %q (want online, away or offline)", s)
 }
 
 // Session is a signed-in console user's session. The store keeps only a hash of the session's token: whoever reads
@@ -82,6 +109,11 @@ type UserStore interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	// User returns the user with that id, or ErrNotFound.
 	User(ctx context.Context, id string) (User, error)
+	// Users returns every user, by email.
+	Users(ctx context.Context) ([]User, error)
+	// SetUserStatus sets the user's Status (and StatusAt to now) and returns the user; ErrNotFound when there is
+	// no such user.
+	SetUserStatus(ctx context.Context, id string, status AgentStatus) (User, error)
 
 	// CreateSession stores a session of userID, identified by tokenHash, that expires at expires. It returns
 	// ErrNotFound when there is no such user and ErrConflict when tokenHash is already used.

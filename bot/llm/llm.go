@@ -72,6 +72,9 @@ type Response struct {
 	Usage     Usage
 	// Citations are the knowledge pages the answer is taken from, when the backend knows (the offline responder).
 	Citations []journeystate.Citation
+	// Unknown is set by a backend that knows it could not answer the question (the offline responder found nothing
+	// that fits): the bot's "could not answer" hand-off rule counts such answers.
+	Unknown bool
 }
 
 // Model is a chat model.

@@ -20,6 +20,8 @@ type Team struct {
 	Holidays []string      `yaml:"holidays"`   // closed days, "2006-01-02", in TimeZone
 	SLA      time.Duration `yaml:"sla"`        // longest wait before Fallback; 0 none
 	Fallback Fallback      `yaml:"fallback"`   // bot or follow_up
+	// SlackChannel is the Slack channel id where the team's hand-offs are posted as agent threads; "" none.
+	SlackChannel string `yaml:"slack_channel"`
 }
 
 var days = map[string]time.Weekday{"Sun": 0, "Mon": 1, "Tue": 2, "Wed": 3, "Thu": 4, "Fri": 5, "Sat": 6}

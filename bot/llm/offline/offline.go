@@ -126,7 +126,7 @@ func (r *Responder) answer(ctx context.Context, text, stage string) (llm.Respons
 	}
 	best, ok := choose(q, found, stage, r.analyses.get)
 	if !ok {
-		return llm.Response{Content: r.unknownReply()}, nil
+		return llm.Response{Content: r.unknownReply(), Unknown: true}, nil
 	}
 	p := best.Passage
 	return llm.Response{
