@@ -85,6 +85,9 @@ type Config struct {
 	QuietAfter   time.Duration
 	SummaryChars int
 
+	// Handoff says when and to whom conversations go to people; its zero value hands nothing off.
+	Handoff HandoffConfig
+
 	Metrics *Metrics // nil: no metrics
 	Logger  *slog.Logger
 	Now     func() time.Time
@@ -110,6 +113,9 @@ type Engine struct {
 	closing    bool
 	receiving  sync.WaitGroup // Receives past their closing check
 	turns      sync.WaitGroup
+	// deliveries are the messages of agents and notices being delivered in the background (say).
+	deliveries sync.WaitGroup
+	updates    updates
 	// consentLocks serialise the consent changes of one channel user (see SetConsent).
 	consentLocks [consentStripes]sync.Mutex
 	// base is the parent of every turn's context; cancelled only when Shutdown runs out of time.
@@ -170,6 +176,9 @@ func New(cfg Config) *Engine {
 	if len(cfg.FactKeys) > 0 {
 		tools = append(tools, factTool{e})
 	}
+	if cfg.Handoff.Enabled {
+		tools = append(tools, handoffTool{})
+	}
 	e.tools = newToolbox(append(tools, httpTools(cfg)...)...)
 	return e
 }
@@ -216,6 +225,9 @@ func (e *Engine) Receive(ctx context.Context, in channels.Inbound) (Receipt, err
 	defer e.receiving.Done()
 	r, err := e.receive(ctx, in)
 	if err == nil {
+		if !r.Duplicate {
+			e.publish(channels.Update{Kind: channels.UpdateMessage, Conversation: r.Conversation, Message: r.Message})
+		}
 		e.schedule(r.Conversation.ID, false, true)
 	}
 	return r, err
@@ -397,6 +409,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	go func() {
 		e.receiving.Wait() // no turn is started after this
 		e.turns.Wait()
+		e.deliveries.Wait()
 		close(done)
 	}()
 	select {

@@ -21,6 +21,10 @@ type Metrics struct {
 	fallbacks    *prometheus.CounterVec
 	stages       *prometheus.CounterVec
 	merges       *prometheus.CounterVec
+	handoffs     *prometheus.CounterVec
+	queueDepth   *prometheus.GaugeVec
+	queueWait    *prometheus.HistogramVec
+	missed       prometheus.Counter
 }
 
 // NewMetrics creates the engine's metrics and registers them with reg.
@@ -57,8 +61,52 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Customers found to be one person where verified identities met, by outcome (merged, refused).",
 		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.turnSeconds, m.modelSeconds, m.tokens, m.messages, m.fallbacks, m.stages, m.merges)
+	m.handoffs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "journeybot_handoffs_total",
+		Help: "Conversations handed to people, by trigger (customer_request, model, agent, rule:<name>) and the customer's journey stage.",
+	}, []string{"trigger", "stage"})
+	m.queueDepth = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "journeybot_queue_depth",
+		Help: "Conversations waiting in the queue for an agent, by team (\"\" for no team), as the dispatcher last counted.",
+	}, []string{"team"})
+	m.queueWait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "journeybot_queue_wait_seconds",
+		Help:    "How long conversations waited in the queue, by team and how the wait ended (taken, assigned, fallback, closed).",
+		Buckets: []float64{5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 86400},
+	}, []string{"team", "outcome"})
+	m.missed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "journeybot_updates_missed_total",
+		Help: "Conversation updates a slow subscriber (a console page, Slack agent threads) missed.",
+	})
+	reg.MustRegister(m.turnSeconds, m.modelSeconds, m.tokens, m.messages, m.fallbacks, m.stages, m.merges,
+		m.handoffs, m.queueDepth, m.queueWait, m.missed)
 	return m
+}
+
+func (m *Metrics) handoff(trigger, stage string) {
+	if m != nil {
+		m.handoffs.WithLabelValues(trigger, stage).Inc()
+	}
+}
+
+func (m *Metrics) queueWaited(team, outcome string, d time.Duration) {
+	if m != nil {
+		m.queueWait.WithLabelValues(team, outcome).Observe(d.Seconds())
+	}
+}
+
+func (m *Metrics) setQueueDepth(depth map[string]int) {
+	if m != nil {
+		for team, n := range depth {
+			m.queueDepth.WithLabelValues(team).Set(float64(n))
+		}
+	}
+}
+
+func (m *Metrics) updatesMissed(n int) {
+	if m != nil {
+		m.missed.Add(float64(n))
+	}
 }
 
 func (m *Metrics) stageChange(stage string) {

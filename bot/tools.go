@@ -33,6 +33,8 @@ type tool interface {
 type toolScope struct {
 	Customer     journeystate.Customer
 	Conversation journeystate.Conversation
+	// handoff receives the model's handoff_to_agent decision; the turn hands off when its Trigger is set.
+	handoff *HandoffRequest
 }
 
 // toolbox holds the tools the model may call: its allow-list. A call to any other name is refused.

@@ -39,6 +39,11 @@ type turnRecord struct {
 	DurationMS  int64                   `json:"duration_ms"`
 	ModelError  string                  `json:"model_error,omitempty"`
 	AnsweredIDs []string                `json:"answered,omitempty"`
+	Handoff     string                  `json:"handoff,omitempty"` // the trigger of a hand-off made in place of an answer
+	// handoff is the model's handoff_to_agent decision, when it made one.
+	handoff HandoffRequest
+	// unknown: the answer could not answer the question (llm.Response.Unknown, or cannotAnswer).
+	unknown bool
 }
 
 // unansweredWindow is how many of a conversation's newest messages a turn reads, at most, to find the ones no reply
@@ -93,6 +98,9 @@ func (e *Engine) turn(convID string, fresh bool) (done bool) {
 		return false
 	}
 	if conv.Owner != journeystate.OwnerBot {
+		if conv.Owner == journeystate.OwnerQueue {
+			e.takeContact(lctx, conv)
+		}
 		return true
 	}
 	window, err := e.recentWindow(lctx, convID)
@@ -151,7 +159,18 @@ func (e *Engine) turn(convID string, fresh bool) (done bool) {
 			cust.Stage = stage
 		}
 	}
+	if req, ok := e.triggerBefore(lctx, conv, cust, window, question); ok {
+		return e.handOffTurn(conv, req, last, &rec, started)
+	}
 	answer := e.answer(ctx, conv, cust, history, joinText(question), onDelta, &rec)
+	if rec.handoff.Trigger != "" {
+		return e.handOffTurn(conv, rec.handoff, last, &rec, started)
+	}
+	if rec.unknown {
+		if req, ok := e.triggerAfterUnknown(lctx, conv, cust, window, question); ok {
+			return e.handOffTurn(conv, req, last, &rec, started)
+		}
+	}
 
 	// The turn's deadline may have passed; what it produced is still stored and delivered.
 	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
@@ -162,7 +181,8 @@ func (e *Engine) turn(convID string, fresh bool) (done bool) {
 		Author:         journeystate.ActorBot,
 		ClientID:       replyID,
 		Text:           answer.Content,
-		Meta:           journeystate.MessageMeta{Source: rec.Source, Citations: answer.Citations, ReplyTo: last.ID},
+		Meta: journeystate.MessageMeta{Source: rec.Source, Citations: answer.Citations, ReplyTo: last.ID,
+			Unknown: rec.unknown},
 	})
 	if err != nil {
 		log.Error("turn: store reply", "err", err)
@@ -176,6 +196,7 @@ func (e *Engine) turn(convID string, fresh bool) (done bool) {
 	e.cfg.Metrics.message(conv.Channel, journeystate.ActorBot)
 	e.cfg.Metrics.turn(rec.Source, e.cfg.Now().Sub(started))
 	conv.LastSeq = reply.Seq
+	e.publish(channels.Update{Kind: channels.UpdateMessage, Conversation: conv, Message: reply})
 	if ch == nil {
 		log.Warn("turn: no channel registered", "channel", conv.Channel)
 		return true
@@ -203,6 +224,10 @@ func (e *Engine) answer(ctx context.Context, conv journeystate.Conversation, cus
 		return e.offlineAnswer(octx, question, cust.Stage, onDelta, rec)
 	}
 	resp, err := e.modelAnswer(ctx, conv, cust, history, question, onDelta, rec)
+	if err == nil && rec.handoff.Trigger != "" {
+		rec.Source, rec.Model = SourceModel, e.cfg.Model.Name()
+		return resp
+	}
 	if err == nil && strings.TrimSpace(resp.Content) != "" {
 		rec.Source, rec.Model = SourceModel, e.cfg.Model.Name()
 		return resp
@@ -245,6 +270,7 @@ func (e *Engine) offlineAnswer(ctx context.Context, question, stage string, onDe
 	req := llm.Request{Messages: []llm.Message{{Role: llm.RoleUser, Content: question}}, Stage: stage}
 	resp, err := e.cfg.Offline.Complete(ctx, req, onDelta)
 	if err == nil && strings.TrimSpace(resp.Content) != "" {
+		rec.unknown = resp.Unknown
 		return resp
 	}
 	if err == nil {
@@ -253,6 +279,7 @@ func (e *Engine) offlineAnswer(ctx context.Context, question, stage string, onDe
 	e.log.Error("offline responder failed", "err", err)
 	rec.Source = SourceFallback
 	rec.ModelError = strings.TrimSpace(rec.ModelError + "; offline: " + err.Error())
+	rec.unknown = true
 	return llm.Response{Content: cannotAnswer}
 }
 
@@ -345,14 +372,39 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 		for i, call := range resp.ToolCalls {
 			res := toolError(fmt.Sprintf("not run: at most %d tool calls are run per step", maxToolCallsPerStep))
 			if i < maxToolCallsPerStep {
-				res = tools.run(mctx, toolScope{Customer: cust, Conversation: conv}, call)
+				res = tools.run(mctx, toolScope{Customer: cust, Conversation: conv, handoff: &rec.handoff}, call)
 			}
 			rec.ToolCalls = append(rec.ToolCalls, call.Name)
 			citations = append(citations, res.citations...)
 			e.recordEvent(mctx, conv, "tool_call", call.Name, res.event(call))
 			msgs = append(msgs, llm.Message{Role: llm.RoleTool, ToolCallID: call.ID, Content: res.content})
 		}
+		if rec.handoff.Trigger != "" {
+			return llm.Response{Citations: citations}, nil // a person answers instead
+		}
 	}
+}
+
+// handOffTurn hands the conversation off in place of the turn's answer: the notice that tells the customer what
+// happens next answers their message. It reports false (try the turn again) only when the hand-off failed on the
+// store before anything changed.
+func (e *Engine) handOffTurn(conv journeystate.Conversation, req HandoffRequest, last journeystate.Message, rec *turnRecord, started time.Time) bool {
+	ctx, cancel := context.WithTimeout(e.base, storeTimeout+summaryModelTimeout)
+	defer cancel()
+	if _, _, err := e.handOff(ctx, conv, req, last.ID); err != nil {
+		if errors.Is(err, journeystate.ErrConflict) {
+			return true // someone else changed the owner first; the bot is no longer to answer
+		}
+		e.log.Error("turn: hand off", "conversation", conv.ID, "trigger", req.Trigger, "err", err)
+		return false
+	}
+	rec.Handoff = req.Trigger
+	if rec.Source == "" {
+		rec.Source = SourceHandoff
+	}
+	rec.DurationMS = e.cfg.Now().Sub(started).Milliseconds()
+	e.recordEvent(ctx, conv, EventBotTurn, SourceHandoff, rec)
+	return true
 }
 
 // promptTraits returns the traits the model is shown: all but journeybot's own bookkeeping (consent per number),

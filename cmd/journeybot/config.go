@@ -15,6 +15,7 @@ import (
 	"github.com/journeybot/journeybot/api"
 	"github.com/journeybot/journeybot/bot"
 	"github.com/journeybot/journeybot/bot/redact"
+	"github.com/journeybot/journeybot/bot/routing"
 	"github.com/journeybot/journeybot/journeystate"
 )
 
@@ -38,6 +39,8 @@ type Config struct {
 	Demo      DemoConfig      `koanf:"demo"`
 	SMS       SMSConfig       `koanf:"sms"`
 	Slack     SlackConfig     `koanf:"slack"`
+	Handoff   HandoffConfig   `koanf:"handoff"`
+	Console   ConsoleConfig   `koanf:"console"`
 	// Journey is the journey map, decoded whole (config:"yaml") with journeystate's yaml tags.
 	Journey journeystate.JourneyMap `koanf:"journey" config:"yaml"`
 	// Tools are the company's own HTTP tools the model may call, decoded whole with bot.HTTPTool's yaml tags.
@@ -145,6 +148,37 @@ type SlackConfig struct {
 }
 
 // DemoConfig is the demo company's living example.
+// HandoffConfig is the handoff section: when conversations go to people, and to which team.
+type HandoffConfig struct {
+	Enabled          bool          `koanf:"enabled"`
+	RequestPhrases   []string      `koanf:"request_phrases"`
+	RequestIntent    string        `koanf:"request_intent"`
+	NegativePhrases  []string      `koanf:"negative_phrases"`
+	RuleCooldown     time.Duration `koanf:"rule_cooldown"`
+	AverageHandle    time.Duration `koanf:"average_handle"`
+	AutoAssign       bool          `koanf:"auto_assign"`
+	DispatchInterval time.Duration `koanf:"dispatch_interval"`
+	// SlackChannel is the Slack channel id where hand-offs of teams without a slack_channel of their own are posted
+	// as agent threads; "" posts none.
+	SlackChannel  string            `koanf:"slack_channel"`
+	Teams         []routing.Team    `koanf:"teams" config:"yaml"`
+	Rules         []bot.HandoffRule `koanf:"rules" config:"yaml"`
+	CannedReplies []CannedReply     `koanf:"canned_replies" config:"yaml"`
+}
+
+// CannedReply is a ready answer agents insert in the console.
+type CannedReply struct {
+	Title string `yaml:"title"`
+	Text  string `yaml:"text"`
+}
+
+// ConsoleConfig is the console section: the agent console and dashboard under /console/.
+type ConsoleConfig struct {
+	// SecureCookies marks the console's cookies Secure; they are whenever server.public_url is https too.
+	SecureCookies bool          `koanf:"secure_cookies"`
+	SessionTTL    time.Duration `koanf:"session_ttl"`
+}
+
 type DemoConfig struct {
 	// Enabled seeds a demo customer with a cross-channel journey and lets the demo page sign in as them.
 	Enabled bool `koanf:"enabled"`
@@ -207,6 +241,19 @@ func DefaultConfig() Config {
 			FactKeys:   []string{"thermostat_model", "heating_system", "home_type", "preferred_contact"},
 			QuietAfter: 30 * time.Minute, SummaryChars: 1500,
 		},
+		Handoff: HandoffConfig{
+			Enabled: true,
+			RequestPhrases: []string{"talk to a human", "speak to a human", "talk to a person", "speak to a person",
+				"real person", "human agent", "live agent", "talk to an agent", "speak to an agent",
+				"talk to someone", "speak to someone", "customer service", "representative"},
+			NegativePhrases: []string{"useless", "ridiculous", "terrible", "awful", "worst", "unacceptable",
+				"frustrated", "frustrating", "angry", "furious", "waste of time", "not helpful", "doesn't help",
+				"makes no sense"},
+			RuleCooldown: 24 * time.Hour, AverageHandle: 6 * time.Minute, AutoAssign: true,
+			DispatchInterval: 5 * time.Second,
+			Teams:            []routing.Team{}, Rules: []bot.HandoffRule{}, CannedReplies: []CannedReply{},
+		},
+		Console: ConsoleConfig{SessionTTL: 12 * time.Hour},
 	}
 }
 
@@ -236,6 +283,20 @@ func (c Config) String() string {
 				names[i] = r.Name
 			}
 			fmt.Fprintf(&b, "%s = %q\n", f.key, names)
+		case []routing.Team:
+			names := make([]string, len(x))
+			for i, t := range x {
+				names[i] = t.Name
+			}
+			fmt.Fprintf(&b, "%s = %q\n", f.key, names)
+		case []bot.HandoffRule:
+			names := make([]string, len(x))
+			for i, r := range x {
+				names[i] = r.Name
+			}
+			fmt.Fprintf(&b, "%s = %q\n", f.key, names)
+		case []CannedReply:
+			fmt.Fprintf(&b, "%s = %d replies\n", f.key, len(x))
 		case []bot.HTTPTool:
 			names := make([]string, len(x))
 			for i, t := range x {

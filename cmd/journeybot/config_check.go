@@ -149,7 +149,30 @@ func (c Config) validate(origin map[string]string) []error {
 			bad("journey", "%v", e)
 		}
 	}
+	within("handoff.rule_cooldown", c.Handoff.RuleCooldown, 0, 30*24*time.Hour)
+	within("handoff.average_handle", c.Handoff.AverageHandle, time.Second, 24*time.Hour)
+	within("handoff.dispatch_interval", c.Handoff.DispatchInterval, 100*time.Millisecond, time.Hour)
+	within("console.session_ttl", c.Console.SessionTTL, 5*time.Minute, 30*24*time.Hour)
+	if err := c.BotHandoff().Validate(c.Journey); err != nil {
+		for _, e := range splitJoined(err) {
+			bad("handoff", "%v", e)
+		}
+	}
+	for i, r := range c.Handoff.CannedReplies {
+		if strings.TrimSpace(r.Title) == "" || strings.TrimSpace(r.Text) == "" {
+			bad(fmt.Sprintf("handoff.canned_replies[%d]", i), "needs a title and a text")
+		}
+	}
 	return errs
+}
+
+// BotHandoff returns the engine's hand-off configuration the handoff section describes (without the agent
+// directory, which the server adds).
+func (c Config) BotHandoff() bot.HandoffConfig {
+	h := c.Handoff
+	return bot.HandoffConfig{Enabled: h.Enabled, Teams: h.Teams, RequestPhrases: h.RequestPhrases,
+		RequestIntent: h.RequestIntent, NegativePhrases: h.NegativePhrases, Rules: h.Rules,
+		RuleCooldown: h.RuleCooldown, AverageHandle: h.AverageHandle, AutoAssign: h.AutoAssign}
 }
 
 // Redactor returns the redactor the redaction section describes.

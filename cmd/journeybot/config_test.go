@@ -20,6 +20,7 @@ import (
 	"github.com/journeybot/journeybot/api"
 	"github.com/journeybot/journeybot/bot"
 	"github.com/journeybot/journeybot/bot/redact"
+	"github.com/journeybot/journeybot/bot/routing"
 	"github.com/journeybot/journeybot/journeystate"
 )
 
@@ -41,6 +42,12 @@ func TestShippedConfigIsTheDefault(t *testing.T) {
 		t.Error("config.yaml does not turn the demo on")
 	}
 	got.Demo.Enabled = false
+	// And the hand-off teams, rules, request intent and canned replies, which name the demo map's stages and intents.
+	if len(got.Handoff.Teams) == 0 || len(got.Handoff.Rules) == 0 || len(got.Handoff.CannedReplies) == 0 || got.Handoff.RequestIntent == "" {
+		t.Error("config.yaml does not ship the demo company's hand-off teams, rules, request intent and canned replies")
+	}
+	got.Handoff.Teams, got.Handoff.Rules, got.Handoff.CannedReplies = []routing.Team{}, []bot.HandoffRule{}, []CannedReply{}
+	got.Handoff.RequestIntent = ""
 	if diff := cmp.Diff(DefaultConfig(), got); diff != "" {
 		t.Errorf("config.yaml differs from DefaultConfig (-want +got):\n%s", diff)
 	}

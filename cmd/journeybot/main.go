@@ -5,6 +5,7 @@
 //	journeybot events import [-config FILE] [-format csv|jsonl] FILE
 //	journeybot tokens new [-name NAME] [-scopes a,b]
 //	journeybot customers merges|unmerge [-config FILE] ...
+//	journeybot users add|list [-config FILE] ...
 //
 // It is the only place that reads the configuration file and the environment: everything else gets its settings
 // through constructor arguments.
@@ -35,6 +36,9 @@ Usage:
   journeybot customers merges [-config FILE] CUSTOMER list the merges a customer took part in
   journeybot customers unmerge [-config FILE] [-reason TEXT] MERGE
                                                       undo a merge of two customers
+  journeybot users add [-config FILE] -email EMAIL -name NAME [-role agent|manager|admin] [-teams a,b]
+                       [-capacity N] -password-stdin  add a console user (password on stdin)
+  journeybot users list [-config FILE]                list the console's users
   journeybot help                                     show this text
 
 Every configuration key can also be set from the environment (see config.yaml).
@@ -75,6 +79,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runTokens(args[1:], stdout, stderr)
 	case "customers":
 		return runCustomers(ctx, args[1:], environ, stdout, stderr)
+	case "users":
+		return runUsers(ctx, args[1:], environ, os.Stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

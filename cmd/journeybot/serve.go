@@ -44,9 +44,12 @@ type Main struct {
 	ready          atomic.Bool
 	served         chan error
 
-	stopSlack  func()
-	stopMemory context.CancelFunc
-	memoryDone chan struct{}
+	stopSlack func()
+	// stopMemory stops the background work: memory summaries (memoryDone) and the queue's dispatcher
+	// (memoryDone2, nil when hand-offs are off).
+	stopMemory  context.CancelFunc
+	memoryDone  chan struct{}
+	memoryDone2 chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -160,6 +163,13 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		defer close(m.memoryDone)
 		m.Engine.RunMemory(mctx, memoryInterval)
 	}()
+	if cfg.Handoff.Enabled {
+		m.memoryDone2 = make(chan struct{})
+		go func() {
+			defer close(m.memoryDone2)
+			m.Engine.RunDispatcher(mctx, cfg.Handoff.DispatchInterval)
+		}()
+	}
 
 	n, err := m.Engine.Resume(ctx, time.Now().Add(-resumeWindow))
 	if err != nil {
@@ -201,6 +211,8 @@ func newEngine(cfg Config, store *sqlite.Store, metrics *bot.Metrics, logger *sl
 			Logger:     logger,
 		})
 	}
+	handoff := cfg.BotHandoff()
+	handoff.Agents = store
 	engine := bot.New(bot.Config{
 		Store:                   store,
 		Model:                   model,
@@ -226,6 +238,7 @@ func newEngine(cfg Config, store *sqlite.Store, metrics *bot.Metrics, logger *sl
 		PhoneRegion:             cfg.Identity.PhoneRegion,
 		QuietAfter:              cfg.Memory.QuietAfter,
 		SummaryChars:            cfg.Memory.SummaryChars,
+		Handoff:                 handoff,
 		Metrics:                 metrics,
 		Logger:                  logger,
 	})
@@ -271,6 +284,9 @@ func (m *Main) close(ctx context.Context) error {
 	if m.stopMemory != nil {
 		m.stopMemory()
 		<-m.memoryDone
+		if m.memoryDone2 != nil {
+			<-m.memoryDone2
+		}
 	}
 	if m.Engine != nil {
 		if err := m.Engine.Shutdown(ctx); err != nil {
