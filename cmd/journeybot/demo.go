@@ -8,12 +8,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/journeybot/journeybot/bot"
 	"github.com/journeybot/journeybot/channels/webchat"
+	"github.com/journeybot/journeybot/console"
 	"github.com/journeybot/journeybot/journeystate"
 )
 
@@ -114,4 +116,35 @@ func (m *Main) handleDemoIdentity(w http.ResponseWriter, r *http.Request) {
 func writeJSONResponse(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// The demo's console accounts, documented in the README: an agent of every team and a manager. Their passwords are
+// public: they exist only while demo.enabled is on, which production turns off.
+var demoUsers = []struct {
+	Email, Name, Password string
+	Role                  journeystate.Role
+}{
+	{"agent@demo.hearthly.example", "Sam Rivera", "hearthly-demo-agent", journeystate.RoleAgent},
+	{"manager@demo.hearthly.example", "Morgan Lee", "hearthly-demo-manager", journeystate.RoleManager},
+}
+
+// seedDemoUsers creates the demo's console accounts when they are missing; an account that exists is left as it is.
+func seedDemoUsers(ctx context.Context, users journeystate.UserStore, teams []string) error {
+	for _, d := range demoUsers {
+		if _, err := users.UserByEmail(ctx, d.Email); err == nil {
+			continue
+		} else if !errors.Is(err, journeystate.ErrNotFound) {
+			return fmt.Errorf("demo: look up %s: %w", d.Email, err)
+		}
+		hash, err := console.HashPassword(d.Password)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		_, err = users.CreateUser(ctx, journeystate.User{Email: d.Email, Name: d.Name, Role: d.Role, PasswordHash: hash,
+			Teams: teams, Capacity: 5, Status: journeystate.StatusOffline})
+		if err != nil && !errors.Is(err, journeystate.ErrConflict) {
+			return fmt.Errorf("demo: add %s: %w", d.Email, err)
+		}
+	}
+	return nil
 }

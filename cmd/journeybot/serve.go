@@ -99,6 +99,13 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		if err := seedDemo(ctx, m.Engine, m.Store, time.Now()); err != nil {
 			return err
 		}
+		var teams []string
+		for _, t := range cfg.Handoff.Teams {
+			teams = append(teams, t.Name)
+		}
+		if err := seedDemoUsers(ctx, m.Store, teams); err != nil {
+			return err
+		}
 		m.Logger.Info("demo: the demo page can sign in as a demo customer (turn demo.enabled off in production)",
 			"user_id", demoUserID)
 	}
