@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -105,15 +106,15 @@ func (a *Adapter) runStream(replyID string, s *stream) {
 	}
 }
 
-// Deliver posts a stored message in its conversation's thread; for a reply that was streamed it replaces the
-// streamed text with m.Text instead. It returns an error for a conversation that is not a Slack thread, and the
-// Web API's error (after waiting out rate limits within ctx).
+// Deliver posts a stored message in its conversation's thread, as customerText shows it; for a reply that was
+// streamed it replaces the streamed text with the final one instead. It returns an error for a conversation that is
+// not a Slack thread, and the Web API's error (after waiting out rate limits within ctx).
 func (a *Adapter) Deliver(ctx context.Context, conv journeystate.Conversation, m journeystate.Message) error {
 	where, err := parseThreadID(conv.ThreadID)
 	if err != nil {
 		return fmt.Errorf("slack deliver: %w", err)
 	}
-	text := toMrkdwn(m.Text)
+	text := customerText(m)
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
@@ -139,4 +140,44 @@ func (a *Adapter) Deliver(ctx context.Context, conv journeystate.Conversation, m
 		return fmt.Errorf("slack deliver: %w", err)
 	}
 	return nil
+}
+
+// maxAgentName bounds an agent's name in front of their words (Slack's own display names are at most 80).
+const maxAgentName = 80
+
+// customerText is what the customer reads of m in their thread. A bot reply is safe mrkdwn (toMrkdwn); so are an
+// agent's words, after the agent's name in bold: "*Sam*: <text>" ("*Agent*" without a name). A notice (a system
+// message the engine wrote, such as "Sam joined the conversation.") is its sentence in italics. A name and a
+// notice are data, like a reply: plainMrkdwn keeps them from mentioning anyone or leaving their emphasis.
+func customerText(m journeystate.Message) string {
+	switch {
+	case m.Author == journeystate.ActorAgent:
+		text := toMrkdwn(m.Text)
+		if strings.TrimSpace(text) == "" {
+			return ""
+		}
+		name := plainMrkdwn(m.Meta.AgentName, maxAgentName)
+		if name == "" {
+			name = "Agent"
+		}
+		return "*" + name + "*: " + text
+	case m.Author == journeystate.ActorSystem && m.Meta.Notice != "":
+		if text := plainMrkdwn(m.Text, maxPostRunes-2); text != "" {
+			return "_" + text + "_"
+		}
+		return ""
+	}
+	return toMrkdwn(m.Text)
+}
+
+// emphasisMarks replaces the characters that open or close mrkdwn formatting with their full-width lookalikes:
+// mrkdwn has no escape for them, and a name such as "Sa*m" would otherwise end its bold early.
+var emphasisMarks = strings.NewReplacer("*", "\uFF0A", "_", "\uFF3F", "~", "\uFF5E", "`", "\uFF40")
+
+// plainMrkdwn turns plain text into mrkdwn that shows it as it is, on one line, within emphasis: &, < and > escaped
+// (no mention, no link), formatting marks replaced by lookalikes, runs of white space and control characters made
+// one space; cut to at most n runes.
+func plainMrkdwn(s string, n int) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	return escape(emphasisMarks.Replace(truncate(s, n)))
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
+	"unicode"
 
 	"github.com/twilio/twilio-go/client"
 	twapi "github.com/twilio/twilio-go/rest/api/v2010"
@@ -16,8 +18,9 @@ import (
 // ErrOptedOut is returned by Deliver when the customer's number opted out (STOP): nothing was sent.
 var ErrOptedOut = errors.New("the number opted out of SMS")
 
-// Deliver sends a stored message to the customer of conv: split into SMS-sized parts, each a Twilio message from
-// the number the customer wrote to (Options.From when the thread names none), with the status callback. It
+// Deliver sends a stored message to the customer of conv as its plain text (smsText: an agent's message after the
+// agent's name, a notice as its sentence): split into SMS-sized parts, each a Twilio message from the number the
+// customer wrote to (Options.From when the thread names none), with the status callback. It
 // returns ErrOptedOut when the number opted out (nothing sent, checked before every part), and an error naming how
 // many parts went out when Twilio refuses one or cannot be reached (the parts after it are not sent). Each REST
 // call is bounded by Options.SendTimeout and by ctx.
@@ -33,7 +36,7 @@ func (c *Channel) Deliver(ctx context.Context, conv journeystate.Conversation, m
 	if _, err := e164(to); err != nil {
 		return fmt.Errorf("deliver to conversation %s: thread %q names no customer number", conv.ID, conv.ThreadID)
 	}
-	parts := c.split.split(plainText(m.Text))
+	parts := c.split.split(smsText(m))
 	for i, part := range parts {
 		// Checked again before each part: a STOP may arrive while a long reply goes out.
 		consent, err := c.engine.Consent(ctx, journeystate.ChannelSMS, to)
@@ -51,6 +54,29 @@ func (c *Channel) Deliver(ctx context.Context, conv journeystate.Conversation, m
 		c.metrics.countSent(part)
 	}
 	return nil
+}
+
+// maxAgentName bounds the agent's name in front of their words: a name is a label, not the message.
+const maxAgentName = 40
+
+// smsText is the text a customer reads of m. An agent's message is "Sam: <text>", the way a text from a person
+// reads on a phone; without a name, "Agent: <text>". SMS has no markup, so the name goes as it is, only kept on one
+// line, GSM-friendly and short. A notice (a system message) is its sentence, a bot reply its plain text.
+func smsText(m journeystate.Message) string {
+	text := plainText(m.Text)
+	if m.Author != journeystate.ActorAgent || text == "" {
+		return text
+	}
+	name := strings.Join(strings.FieldsFunc(gsmFriendly.Replace(m.Meta.AgentName), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r)
+	}), " ")
+	if r := []rune(name); len(r) > maxAgentName {
+		name = strings.TrimSpace(string(r[:maxAgentName-3])) + "..."
+	}
+	if name == "" {
+		name = "Agent"
+	}
+	return name + ": " + text
 }
 
 // countSent counts one message accepted by Twilio and its segments.

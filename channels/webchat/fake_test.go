@@ -151,6 +151,8 @@ type frame struct {
 	Duplicate      bool            `json:"duplicate"`
 	Message        json.RawMessage `json:"message"`
 	On             bool            `json:"on"`
+	Author         string          `json:"author"`     // of a typing frame: "agent" for an agent
+	AgentName      string          `json:"agent_name"` // of an agent's typing frame
 	ReplyID        string          `json:"reply_id"`
 	Text           string          `json:"text"`
 	Code           string          `json:"code"`

@@ -188,9 +188,13 @@ type messageFrame struct {
 	Message wireMessage `json:"message"`
 }
 
+// typingFrame says that someone is writing. Author and AgentName are set for an agent only: a frame without them is
+// about the bot, byte for byte the frame clients knew before agents could type.
 type typingFrame struct {
-	Type string `json:"type"`
-	On   bool   `json:"on"`
+	Type      string `json:"type"`
+	On        bool   `json:"on"`
+	Author    string `json:"author,omitempty"`
+	AgentName string `json:"agent_name,omitempty"`
 }
 
 type deltaFrame struct {
@@ -226,6 +230,11 @@ type wireMessage struct {
 	CreatedAt      string         `json:"created_at"`
 	Source         string         `json:"source,omitempty"`
 	Citations      []wireCitation `json:"citations,omitempty"`
+	// AgentName names the agent who wrote an agent message, or whom a notice is about. The agent's id stays
+	// inside: it is a console user id, nothing for the customer.
+	AgentName string `json:"agent_name,omitempty"`
+	// Notice is what a system message announces (journeystate.Notice*): clients show it as a status line.
+	Notice string `json:"notice,omitempty"`
 }
 
 type wireCitation struct {
@@ -247,6 +256,8 @@ func toWire(m journeystate.Message) wireMessage {
 		Text:           m.Text,
 		CreatedAt:      m.CreatedAt.UTC().Format(createdAtLayout),
 		Source:         m.Meta.Source,
+		AgentName:      m.Meta.AgentName,
+		Notice:         m.Meta.Notice,
 	}
 	for _, c := range m.Meta.Citations {
 		w.Citations = append(w.Citations, wireCitation{Title: c.Title, Source: c.Source, URL: c.URL})

@@ -82,18 +82,80 @@ func TestDecodeFrame(t *testing.T) {
 }
 
 func TestToWire(t *testing.T) {
-	m := journeystate.Message{
-		ID: "m1", ConversationID: "c1", Seq: 8, Author: journeystate.ActorBot, ClientID: "reply:m0",
-		Text: "Standard shipping takes 3–5 business days", CreatedAt: testTime,
-		Meta: journeystate.MessageMeta{Source: "offline", Citations: []journeystate.Citation{{Title: "Shipping", Source: "shipping.md"}}},
+	tests := []struct {
+		name string
+		m    journeystate.Message
+		want string
+	}{
+		{name: "bot reply",
+			m: journeystate.Message{
+				ID: "m1", ConversationID: "c1", Seq: 8, Author: journeystate.ActorBot, ClientID: "reply:m0",
+				Text: "Standard shipping takes 3–5 business days", CreatedAt: testTime,
+				Meta: journeystate.MessageMeta{Source: "offline", Citations: []journeystate.Citation{{Title: "Shipping", Source: "shipping.md"}}},
+			},
+			want: `{"type":"message","message":{"id":"m1","conversation_id":"c1","seq":8,"author":"bot",` +
+				`"client_id":"reply:m0","text":"Standard shipping takes 3–5 business days",` +
+				`"created_at":"2026-11-23T09:12:03.120Z","source":"offline",` +
+				`"citations":[{"title":"Shipping","source":"shipping.md","url":""}]}}`},
+		// The agent's id is a console user id: it never reaches the customer.
+		{name: "agent message",
+			m: journeystate.Message{
+				ID: "m9", ConversationID: "c1", Seq: 9, Author: journeystate.ActorAgent, ClientID: "agent:1",
+				Text: "Hi, I'm looking at your order now.", CreatedAt: testTime,
+				Meta: journeystate.MessageMeta{AgentID: "u_sam", AgentName: "Sam"},
+			},
+			want: `{"type":"message","message":{"id":"m9","conversation_id":"c1","seq":9,"author":"agent",` +
+				`"client_id":"agent:1","text":"Hi, I'm looking at your order now.",` +
+				`"created_at":"2026-11-23T09:12:03.120Z","agent_name":"Sam"}}`},
+		{name: "notice about an agent",
+			m: journeystate.Message{
+				ID: "m10", ConversationID: "c1", Seq: 10, Author: journeystate.ActorSystem, ClientID: "notice:1",
+				Text: "Sam joined the conversation.", CreatedAt: testTime,
+				Meta: journeystate.MessageMeta{AgentID: "u_sam", AgentName: "Sam", Notice: journeystate.NoticeAgentJoined},
+			},
+			want: `{"type":"message","message":{"id":"m10","conversation_id":"c1","seq":10,"author":"system",` +
+				`"client_id":"notice:1","text":"Sam joined the conversation.",` +
+				`"created_at":"2026-11-23T09:12:03.120Z","agent_name":"Sam","notice":"agent_joined"}}`},
+		{name: "notice without an agent",
+			m: journeystate.Message{
+				ID: "m11", ConversationID: "c1", Seq: 11, Author: journeystate.ActorSystem, ClientID: "notice:2",
+				Text: "The assistant is back.", CreatedAt: testTime,
+				Meta: journeystate.MessageMeta{Notice: journeystate.NoticeBotBack},
+			},
+			want: `{"type":"message","message":{"id":"m11","conversation_id":"c1","seq":11,"author":"system",` +
+				`"client_id":"notice:2","text":"The assistant is back.",` +
+				`"created_at":"2026-11-23T09:12:03.120Z","notice":"bot_back"}}`},
 	}
-	got := string(mustJSON(messageFrame{Type: typeMessage, Message: toWire(m)}))
-	want := `{"type":"message","message":{"id":"m1","conversation_id":"c1","seq":8,"author":"bot",` +
-		`"client_id":"reply:m0","text":"Standard shipping takes 3–5 business days",` +
-		`"created_at":"2026-11-23T09:12:03.120Z","source":"offline",` +
-		`"citations":[{"title":"Shipping","source":"shipping.md","url":""}]}}`
-	if got != want {
-		t.Errorf("message frame\n got %s\nwant %s", got, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := string(mustJSON(messageFrame{Type: typeMessage, Message: toWire(tt.m)}))
+			if got != tt.want {
+				t.Errorf("message frame\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTypingFrames(t *testing.T) {
+	tests := []struct {
+		name string
+		f    typingFrame
+		want string
+	}{
+		// The bot's typing frame is what it was before agents could type: clients that know only it keep working.
+		{name: "bot on", f: typingFrame{Type: typeTyping, On: true}, want: `{"type":"typing","on":true}`},
+		{name: "bot off", f: typingFrame{Type: typeTyping}, want: `{"type":"typing","on":false}`},
+		{name: "agent on", f: typingFrame{Type: typeTyping, On: true, Author: "agent", AgentName: "Sam"},
+			want: `{"type":"typing","on":true,"author":"agent","agent_name":"Sam"}`},
+		{name: "agent without a name", f: typingFrame{Type: typeTyping, Author: "agent"},
+			want: `{"type":"typing","on":false,"author":"agent"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(mustJSON(tt.f)); got != tt.want {
+				t.Errorf("typing frame\n got %s\nwant %s", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/journeybot/journeybot/channels"
 	"github.com/journeybot/journeybot/journeystate"
 )
 
@@ -18,10 +19,18 @@ func (h *Hub) Deliver(_ context.Context, conv journeystate.Conversation, m journ
 	return nil
 }
 
-// Typing shows (on) or hides that the bot or an agent is writing, on every open socket of the conversation's
-// visitor. It never blocks.
+// Typing shows (on) or hides that the bot is writing, on every open socket of the conversation's visitor. It never
+// blocks.
 func (h *Hub) Typing(conv journeystate.Conversation, on bool) {
 	h.publish(conv.ThreadID, typeTyping, plainFrame(mustJSON(typingFrame{Type: typeTyping, On: on})), nil)
+}
+
+// AgentTyping shows (on) or hides that agent is writing, on every open socket of the conversation's visitor: a
+// typing frame with author "agent" and the agent's name, which clients keep apart from the bot's typing (an agent's
+// typing going off says nothing about a reply the bot is streaming). It never blocks.
+func (h *Hub) AgentTyping(conv journeystate.Conversation, agent channels.Agent, on bool) {
+	f := typingFrame{Type: typeTyping, On: on, Author: string(journeystate.ActorAgent), AgentName: agent.Name}
+	h.publish(conv.ThreadID, typeTyping, plainFrame(mustJSON(f)), nil)
 }
 
 // StreamDelta sends a piece of the reply replyID to every open socket of the conversation's visitor. It never

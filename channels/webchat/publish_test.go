@@ -2,6 +2,7 @@ package webchat
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/gorilla/websocket"
 
+	"github.com/journeybot/journeybot/channels"
 	"github.com/journeybot/journeybot/journeystate"
 )
 
@@ -33,6 +35,13 @@ func expectNothingBefore(t *testing.T, h *Hub, vid string, conns ...*websocket.C
 func TestPublishRoutesToEveryTabOfTheVisitor(t *testing.T) {
 	msg := journeystate.Message{ID: "m2", ConversationID: "conv1", Seq: 2, Author: journeystate.ActorBot,
 		ClientID: "reply:m1", Text: "<b>not html</b>", CreatedAt: testTime}
+	joined := journeystate.Message{ID: "m3", ConversationID: "conv1", Seq: 3, Author: journeystate.ActorSystem,
+		ClientID: "notice:m3", Text: "Sam joined the conversation.", CreatedAt: testTime,
+		Meta: journeystate.MessageMeta{AgentID: "u_sam", AgentName: "Sam", Notice: journeystate.NoticeAgentJoined}}
+	agentMsg := journeystate.Message{ID: "m4", ConversationID: "conv1", Seq: 4, Author: journeystate.ActorAgent,
+		ClientID: "agent:m4", Text: "I'm on it.", CreatedAt: testTime,
+		Meta: journeystate.MessageMeta{AgentID: "u_sam", AgentName: "Sam"}}
+	sam := channels.Agent{ID: "u_sam", Name: "Sam"}
 	conv := journeystate.Conversation{ID: "conv1", Channel: journeystate.ChannelWeb, ThreadID: visitorA}
 	tests := []struct {
 		name    string
@@ -47,6 +56,18 @@ func TestPublishRoutesToEveryTabOfTheVisitor(t *testing.T) {
 			want: frame{Type: typeTyping}},
 		{name: "delta", publish: func(h *Hub) error { h.StreamDelta(conv, "reply:m1", "Standard "); return nil },
 			want: frame{Type: typeDelta, ReplyID: "reply:m1", Text: "Standard "}},
+		{name: "notice", publish: func(h *Hub) error { return h.Deliver(context.Background(), conv, joined) },
+			want: frame{Type: typeMessage, Message: json.RawMessage(`{"id":"m3","conversation_id":"conv1","seq":3,` +
+				`"author":"system","client_id":"notice:m3","text":"Sam joined the conversation.",` +
+				`"created_at":"2026-11-23T09:12:03.120Z","agent_name":"Sam","notice":"agent_joined"}`)}},
+		{name: "agent message", publish: func(h *Hub) error { return h.Deliver(context.Background(), conv, agentMsg) },
+			want: frame{Type: typeMessage, Message: json.RawMessage(`{"id":"m4","conversation_id":"conv1","seq":4,` +
+				`"author":"agent","client_id":"agent:m4","text":"I'm on it.",` +
+				`"created_at":"2026-11-23T09:12:03.120Z","agent_name":"Sam"}`)}},
+		{name: "agent typing on", publish: func(h *Hub) error { h.AgentTyping(conv, sam, true); return nil },
+			want: frame{Type: typeTyping, On: true, Author: "agent", AgentName: "Sam"}},
+		{name: "agent typing off", publish: func(h *Hub) error { h.AgentTyping(conv, sam, false); return nil },
+			want: frame{Type: typeTyping, Author: "agent", AgentName: "Sam"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,15 @@ func TestHello(t *testing.T) {
 		{ID: "m5", ConversationID: "conv1", Seq: 5, Author: journeystate.ActorBot, ClientID: "reply:m4", Text: "Hello!",
 			CreatedAt: testTime, Meta: journeystate.MessageMeta{Source: "model"}},
 	}
+	handedOff := []journeystate.Message{
+		{ID: "m6", ConversationID: "conv1", Seq: 6, Author: journeystate.ActorSystem, ClientID: "notice:m6",
+			Text: "Sam joined the conversation.", CreatedAt: testTime,
+			Meta: journeystate.MessageMeta{AgentID: "u_sam", AgentName: "Sam", Notice: journeystate.NoticeAgentJoined}},
+		{ID: "m7", ConversationID: "conv1", Seq: 7, Author: journeystate.ActorAgent, ClientID: "agent:m7",
+			Text: "Hi, Sam here.", CreatedAt: testTime, Meta: journeystate.MessageMeta{AgentID: "u_sam", AgentName: "Sam"}},
+		{ID: "m8", ConversationID: "conv1", Seq: 8, Author: journeystate.ActorSystem, ClientID: "notice:m8",
+			Text: "The assistant is back.", CreatedAt: testTime, Meta: journeystate.MessageMeta{Notice: journeystate.NoticeBotBack}},
+	}
 	type call struct {
 		channel, user, thread string
 		after                 int64
@@ -40,6 +49,17 @@ func TestHello(t *testing.T) {
 		{name: "returning visitor gets the history", visitorID: "v_returning1", lastSeq: 3,
 			conv: journeystate.Conversation{ID: "conv1", ThreadID: "v_returning1"}, msgs: stored,
 			wantMsgs: []wireMessage{toWire(stored[0]), toWire(stored[1])}},
+		{name: "history names agents and notices", visitorID: "v_returning2", lastSeq: 5,
+			conv: journeystate.Conversation{ID: "conv1", ThreadID: "v_returning2"}, msgs: handedOff,
+			wantMsgs: []wireMessage{
+				{ID: "m6", ConversationID: "conv1", Seq: 6, Author: "system", ClientID: "notice:m6",
+					Text: "Sam joined the conversation.", CreatedAt: "2026-11-23T09:12:03.120Z", AgentName: "Sam",
+					Notice: "agent_joined"},
+				{ID: "m7", ConversationID: "conv1", Seq: 7, Author: "agent", ClientID: "agent:m7", Text: "Hi, Sam here.",
+					CreatedAt: "2026-11-23T09:12:03.120Z", AgentName: "Sam"},
+				{ID: "m8", ConversationID: "conv1", Seq: 8, Author: "system", ClientID: "notice:m8",
+					Text: "The assistant is back.", CreatedAt: "2026-11-23T09:12:03.120Z", Notice: "bot_back"},
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,10 +3,10 @@
 // files embedded in the binary.
 //
 // The Hub hands customer messages to the bot engine and acknowledges them only after the engine has stored them;
-// it delivers replies, typing and streamed deltas to every open socket of the visitor. It must not block a publisher
-// on a slow socket (a socket whose bounded queue is full is dropped), must not keep any state that the store does
-// not also have (a reconnecting client resumes from the store), and must not log visitor ids or message text above
-// debug level.
+// it delivers replies, agents' messages, notices, typing and streamed deltas to every open socket of the visitor. It
+// must not block a publisher on a slow socket (a socket whose bounded queue is full is dropped), must not keep any
+// state that the store does not also have (a reconnecting client resumes from the store), and must not log visitor
+// ids or message text above debug level.
 package webchat
 
 import (
@@ -128,9 +128,9 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Hub is the web chat channel. It implements channels.Channel and channels.Streamer, routing every outgoing frame by
-// the conversation's ThreadID (the visitor id) to all open sockets of that visitor. It is safe for concurrent use;
-// its publishing methods never block on a socket.
+// Hub is the web chat channel. It implements channels.Channel, channels.Streamer and channels.AgentTyping, routing
+// every outgoing frame by the conversation's ThreadID (the visitor id) to all open sockets of that visitor. It is
+// safe for concurrent use; its publishing methods never block on a socket.
 type Hub struct {
 	engine   Engine
 	opts     Options
@@ -147,8 +147,9 @@ type Hub struct {
 }
 
 var (
-	_ channels.Channel  = (*Hub)(nil)
-	_ channels.Streamer = (*Hub)(nil)
+	_ channels.Channel     = (*Hub)(nil)
+	_ channels.Streamer    = (*Hub)(nil)
+	_ channels.AgentTyping = (*Hub)(nil)
 )
 
 // New returns a Hub that hands messages to engine. Call Routes to serve it and Shutdown to stop it.

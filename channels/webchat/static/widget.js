@@ -21,6 +21,11 @@
   var title = (script && script.getAttribute("data-title")) || "Chat with us";
   var prefix = "journeybot:" + base.origin + ":";
   var AUTHORS = { customer: "You", bot: "Assistant", agent: "Agent", system: "System" };
+  // Notices that say the agent is gone: the assistant (or nobody, in a queue) answers from then on.
+  var AGENT_GONE = { agent_left: true, bot_back: true, closed: true };
+  // An agent's typing shows at most this long without a new typing frame: an agent whose console went away never
+  // says that they stopped.
+  var AGENT_TYPING_MAX = 30000;
   // Size limits of what the widget sends: the server's defaults until its welcome says otherwise.
   var maxChars = 4000, maxFrameBytes = 16384;
   // A citation's site-relative path is on the page's own site only when this script came from the page's origin.
@@ -58,6 +63,10 @@
   var byId = {};     // server message id → element
   var byClient = {}; // client id (own messages, streamed replies) → element
   var open = false, unread = 0;
+  // The seq of the newest agent message or notice: the header shows who answers as it says.
+  var ownerSeq = 0;
+  // Who is typing: the bot (botTyping), an agent (agentTyping: their name, "" without one; null when none).
+  var botTyping = false, agentTyping = null, agentTypingTimer = 0;
   // The visitor's identity from JourneybotChat.identify: the identify frame, sent on every new socket. Kept in
   // memory only, never in localStorage: its hash is a credential.
   var identity = null;
@@ -114,7 +123,8 @@
 
     var header = el("header", {});
     var heading = el("div", { class: "heading" });
-    heading.appendChild(el("h2", {}, title));
+    var titleEl = el("h2", {}, title);
+    heading.appendChild(titleEl);
     heading.appendChild(el("p", {}, "We usually answer right away"));
     var close = el("button", { type: "button", class: "close", "aria-label": "Close chat" });
     close.appendChild(svg("M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z"));
@@ -159,7 +169,7 @@
     root.appendChild(wrap);
     document.body.appendChild(host);
 
-    ui = { panel: panel, status: status, log: log, typing: typing, typingText: typingText, form: form,
+    ui = { panel: panel, title: titleEl, status: status, log: log, typing: typing, typingText: typingText, form: form,
       input: input, launcher: launcher, badge: badge };
 
     launcher.addEventListener("click", function () { setOpen(!open); });
@@ -203,10 +213,56 @@
     ui.status.hidden = !text;
   }
 
+  // setTyping shows or hides that the bot is writing.
   function setTyping(on) {
-    ui.typing.hidden = !on;
-    ui.typingText.textContent = on ? "Assistant is typing" : "";
-    if (on) scrollDown(false);
+    botTyping = on;
+    showTyping();
+  }
+
+  // setAgentTyping shows that an agent is writing (name: theirs, "" without one) or, with null, hides it.
+  function setAgentTyping(name) {
+    if (agentTypingTimer) { clearTimeout(agentTypingTimer); agentTypingTimer = 0; }
+    agentTyping = name;
+    if (name !== null) {
+      agentTypingTimer = setTimeout(function () { agentTypingTimer = 0; setAgentTyping(null); }, AGENT_TYPING_MAX);
+    }
+    showTyping();
+  }
+
+  // showTyping shows who is writing; the agent, who owns the conversation, before the bot.
+  function showTyping() {
+    var text = agentTyping !== null ? (agentTyping || "An agent") + " is typing\u2026"
+      : botTyping ? "Assistant is typing\u2026" : "";
+    ui.typing.hidden = !text;
+    ui.typingText.textContent = text;
+    if (text) scrollDown(false);
+  }
+
+  function clearTyping() {
+    setTyping(false);
+    setAgentTyping(null);
+  }
+
+  // setOwner shows in the header who answers the conversation: name for an agent ("" for one without a name), null
+  // for the assistant.
+  function setOwner(name) {
+    ui.title.textContent = name === null ? title : name ? name + " from support" : "Our support team";
+  }
+
+  // noteOwner follows who answers from a message: an agent's message or a notice newer than the last one seen.
+  function noteOwner(m, seq) {
+    var name;
+    if (m.author === "agent") name = agentName(m);
+    else if (m.author === "system" && m.notice === "agent_joined") name = agentName(m);
+    else if (m.author === "system" && AGENT_GONE[m.notice]) name = null;
+    else return;
+    if (seq && seq < ownerSeq) return; // an older message, shown late (history after a live frame)
+    if (seq) ownerSeq = seq;
+    setOwner(name);
+  }
+
+  function agentName(m) {
+    return typeof m.agent_name === "string" ? m.agent_name.trim() : "";
   }
 
   function scrollDown(force) {
@@ -216,13 +272,24 @@
 
   // ---- messages --------------------------------------------------------------------------------------------
 
-  // messageElement makes the element of one message: the author label, the text, citations and a note line.
-  function messageElement(author) {
+  // messageElement makes the element of one message: the author label, the text, citations and a note line. A
+  // notice (a system message saying what happened: an agent joined, the assistant is back) is a status line of its
+  // own kind instead, with no author label: it is nobody's words. It stays in the log, whose live region announces
+  // it; it is not a live region of its own, which would have it announced twice.
+  function messageElement(author, notice) {
     if (!AUTHORS[author]) author = "system";
-    var node = el("div", { class: "msg", "data-author": author });
-    node.appendChild(el("span", { class: "who" }, AUTHORS[author]));
+    var node = el("div", { class: notice ? "msg event" : "msg", "data-author": author });
+    if (notice) node.setAttribute("data-notice", notice);
+    else node.appendChild(el("span", { class: "who" }, AUTHORS[author]));
     node.appendChild(el("div", { class: "bubble" }));
     return node;
+  }
+
+  // setAgentLabel labels an agent's message with the agent's name: "Sam (agent)".
+  function setAgentLabel(node, m) {
+    var who = node.querySelector(".who");
+    var name = agentName(m);
+    if (who) who.textContent = name ? name + " (agent)" : AUTHORS.agent;
   }
 
   function setText(node, text) { node.querySelector(".bubble").textContent = text; }
@@ -292,7 +359,9 @@
     if (!m || typeof m !== "object") return;
     var node = byId[m.id] || (m.client_id && byClient[m.client_id]);
     var fresh = !node;
-    if (fresh) node = messageElement(m.author);
+    var notice = m.author === "system" && typeof m.notice === "string" ? m.notice : "";
+    if (fresh) node = messageElement(m.author, notice);
+    if (m.author === "agent") setAgentLabel(node, m);
     node.setAttribute("data-id", m.id || "");
     if (m.id) byId[m.id] = node;
     if (m.client_id) byClient[m.client_id] = node;
@@ -304,7 +373,9 @@
     if (m.source) node.setAttribute("data-source", String(m.source));
     if (m.created_at) node.title = new Date(m.created_at).toLocaleString();
     place(node, Number(m.seq) || 0);
+    noteOwner(m, Number(m.seq) || 0);
     noteSeq(Number(m.seq) || 0);
+    if (m.author === "agent" || notice && AGENT_GONE[notice]) setAgentTyping(null);
     if (m.author !== "customer") {
       setTyping(false);
       if (fresh && !open) { unread++; ui.badge.textContent = String(unread); ui.badge.hidden = false; }
@@ -363,7 +434,14 @@
     }
   }
 
-  function onTyping(on) {
+  // onTyping takes a typing frame: an agent's (author "agent") or the bot's. Only the bot's going off says that a
+  // reply it streamed was never finished.
+  function onTyping(f) {
+    var on = f.on === true;
+    if (f.author === "agent") {
+      setAgentTyping(on ? (typeof f.agent_name === "string" ? f.agent_name.trim() : "") : null);
+      return;
+    }
     setTyping(on);
     if (!on) dropStreaming();
   }
@@ -413,7 +491,7 @@
       ws = null;
       welcomed = false;
       resyncing = false;
-      setTyping(false);
+      clearTyping();
       scheduleReconnect();
     };
   }
@@ -449,7 +527,7 @@
       case "welcome": return onWelcome(f);
       case "ack": return onAck(f);
       case "message": return showMessage(f.message);
-      case "typing": return onTyping(!!f.on);
+      case "typing": return onTyping(f);
       case "delta": return showDelta(f.reply_id, f.text);
       case "identified": return onIdentified(f);
       case "error": return f.frame === "identify" ? onIdentifyError(f) : onError(f);
@@ -509,6 +587,8 @@
     convId = id;
     lastSeq = 0;
     seen = {};
+    ownerSeq = 0;
+    setOwner(null); // a conversation starts with the assistant
     var old = ui.log.querySelectorAll(".msg[data-seq]");
     for (var i = 0; i < old.length; i++) old[i].setAttribute("data-seq", "-1");
   }
@@ -678,7 +758,9 @@
     if (ui.log) {
       while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
       ui.badge.hidden = true;
-      setTyping(false);
+      clearTyping();
+      ownerSeq = 0;
+      setOwner(null);
     }
   }
 
@@ -766,12 +848,14 @@
     ".log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;background:var(--soft)}",
     ".msg{display:flex;flex-direction:column;max-width:85%;align-self:flex-start}",
     ".msg[data-author=customer]{align-self:flex-end;align-items:flex-end}",
-    ".who{font-size:11.5px;color:var(--muted);margin:0 4px 2px}",
+    ".who{font-size:11.5px;color:var(--muted);margin:0 4px 2px;overflow-wrap:anywhere}",
     ".bubble{padding:9px 12px;border-radius:14px;background:#fff;border:1px solid var(--line);white-space:pre-wrap;",
     "overflow-wrap:anywhere}",
     ".msg[data-author=customer] .bubble{background:var(--accent);border-color:var(--accent);color:#fff}",
     ".msg[data-author=agent] .bubble{border-color:#93c5fd;background:#eff6ff}",
     ".msg[data-author=system] .bubble{background:transparent;border-style:dashed;color:var(--muted);font-size:13px}",
+    ".msg.event{align-self:center;align-items:center;max-width:90%;text-align:center}",
+    ".msg.event .bubble{border:0;padding:2px 8px;background:transparent;color:var(--muted);font-size:12.5px}",
     ".msg[data-status=sending] .bubble,.msg[data-status=retrying] .bubble{opacity:.75}",
     ".msg[data-status=error] .bubble{background:#fff;color:var(--ink);border-color:#dc2626}",
     ".note{margin:3px 4px 0;font-size:12px;color:var(--muted)}",
