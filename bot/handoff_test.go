@@ -434,7 +434,7 @@ func TestPromiseOutsideBusinessHoursAsksForContact(t *testing.T) {
 	}))
 	r := f.say(t, inbound("v1", "m1", "talk to a person"))
 	notice := f.ch.next(t)
-	if !strings.Contains(notice.Text, "away") || !strings.Contains(notice.Text, "email or phone") {
+	if !strings.Contains(notice.Text, "is back on Monday") || !strings.Contains(notice.Text, "email or phone") {
 		t.Errorf("notice %q, want when the team is back and a request for contact", notice.Text)
 	}
 	f.say(t, inbound("v1", "m2", "sure, it's ada@example.com"))
@@ -457,7 +457,7 @@ func TestPromiseOutsideBusinessHoursAsksForContact(t *testing.T) {
 func TestHandoffConfigValidate(t *testing.T) {
 	j := demoJourney(t)
 	good := bot.HandoffConfig{Enabled: true, NegativePhrases: []string{"bad"},
-		Teams: []routing.Team{{Name: "support", Default: true}},
+		Teams: []routing.Team{{Name: "support", Default: true, Fallback: routing.FallbackBot}},
 		Rules: []bot.HandoffRule{{Name: "vip", Trait: "vip"}, {Name: "angry", NegativeTurns: 2, Team: "support"}}}
 	if err := good.Validate(j); err != nil {
 		t.Fatal(err)

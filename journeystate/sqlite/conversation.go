@@ -25,7 +25,11 @@ type ownerChangedPayload struct {
 	To          journeystate.Owner `json:"to"`
 	FromAgentID string             `json:"from_agent_id,omitempty"`
 	AgentID     string             `json:"agent_id,omitempty"`
+	Team        string             `json:"team,omitempty"`
 }
+
+// eventHandoff is the event SetOwner stores with a hand-off packet as its payload.
+const eventHandoff = "handoff"
 
 // OpenConversation returns the customer's newest open conversation on (channel, threadID) or opens a new one owned
 // by the bot, recording a "conversation_opened" event; see journeystate.Store. ErrNotFound when the customer does
@@ -77,12 +81,13 @@ func (s *Store) insertConversation(ctx context.Context, tx *sql.Tx, customerID, 
 	now := s.stamp()
 	conv := journeystate.Conversation{
 		ID: id, CustomerID: customerID, Channel: channel, ThreadID: threadID,
-		Owner: journeystate.OwnerBot, CreatedAt: now, UpdatedAt: now,
+		Owner: journeystate.OwnerBot, OwnerSince: now, CreatedAt: now, UpdatedAt: now,
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO conversations
-		(id, customer_id, channel, thread_id, owner, agent_id, last_seq, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, '', 0, ?, ?)`,
-		conv.ID, conv.CustomerID, conv.Channel, conv.ThreadID, string(conv.Owner), formatTime(now), formatTime(now))
+		(id, customer_id, channel, thread_id, owner, agent_id, last_seq, created_at, updated_at, team, owner_since)
+		VALUES (?, ?, ?, ?, ?, '', 0, ?, ?, '', ?)`,
+		conv.ID, conv.CustomerID, conv.Channel, conv.ThreadID, string(conv.Owner), formatTime(now), formatTime(now),
+		formatTime(now))
 	if err != nil {
 		return journeystate.Conversation{}, fmt.Errorf("insert conversation: %w", err)
 	}
@@ -137,6 +142,13 @@ func (s *Store) SetOwner(ctx context.Context, conversationID string, change jour
 	if err := validOwnerChange(change); err != nil {
 		return journeystate.Conversation{}, fmt.Errorf("set owner of conversation %s: %w", conversationID, err)
 	}
+	var packet []byte
+	if change.Handoff != nil {
+		var err error
+		if packet, err = handoffPayload(conversationID, change); err != nil {
+			return journeystate.Conversation{}, fmt.Errorf("set owner of conversation %s: %w", conversationID, err)
+		}
+	}
 	var conv journeystate.Conversation
 	err := s.inWrite(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -147,16 +159,24 @@ func (s *Store) SetOwner(ctx context.Context, conversationID string, change jour
 		if err := journeystate.CheckTransition(conv, change); err != nil {
 			return err
 		}
+		team := conv.Team
+		switch {
+		case change.Owner == journeystate.OwnerBot:
+			team = ""
+		case change.Team != "":
+			team = change.Team
+		}
 		payload, err := json.Marshal(ownerChangedPayload{
-			From: conv.Owner, To: change.Owner, FromAgentID: conv.AgentID, AgentID: change.AgentID,
+			From: conv.Owner, To: change.Owner, FromAgentID: conv.AgentID, AgentID: change.AgentID, Team: team,
 		})
 		if err != nil {
 			return err
 		}
 		now := s.stamp()
-		conv.Owner, conv.AgentID, conv.UpdatedAt = change.Owner, change.AgentID, now
-		_, err = tx.ExecContext(ctx, `UPDATE conversations SET owner = ?, agent_id = ?, updated_at = ? WHERE id = ?`,
-			string(conv.Owner), conv.AgentID, formatTime(now), conv.ID)
+		conv.Owner, conv.AgentID, conv.Team, conv.OwnerSince, conv.UpdatedAt = change.Owner, change.AgentID, team, now, now
+		_, err = tx.ExecContext(ctx, `UPDATE conversations SET owner = ?, agent_id = ?, team = ?, owner_since = ?,
+			updated_at = ? WHERE id = ?`,
+			string(conv.Owner), conv.AgentID, team, formatTime(now), formatTime(now), conv.ID)
 		if err != nil {
 			return fmt.Errorf("update conversation: %w", err)
 		}
@@ -164,12 +184,33 @@ func (s *Store) SetOwner(ctx context.Context, conversationID string, change jour
 			CustomerID: conv.CustomerID, ConversationID: conv.ID, Type: eventOwnerChanged, Channel: conv.Channel,
 			Actor: change.Actor, Cause: change.Cause, Payload: payload, Time: now,
 		})
+		if err != nil || packet == nil {
+			return err
+		}
+		_, err = s.insertEvent(ctx, tx, journeystate.Event{
+			CustomerID: conv.CustomerID, ConversationID: conv.ID, Type: eventHandoff, Channel: conv.Channel,
+			Actor: change.Actor, Cause: change.Handoff.Trigger, Payload: packet, Time: now,
+		})
 		return err
 	})
 	if err != nil {
 		return journeystate.Conversation{}, fmt.Errorf("set owner of conversation %s: %w", conversationID, err)
 	}
 	return conv, nil
+}
+
+// handoffPayload checks the packet of a change that hands a conversation to people and returns its JSON.
+func handoffPayload(conversationID string, c journeystate.OwnerChange) ([]byte, error) {
+	if c.Owner != journeystate.OwnerQueue && c.Owner != journeystate.OwnerAgent {
+		return nil, fmt.Errorf("a hand-off packet goes with a change to the queue or an agent, not to %s", c.Owner)
+	}
+	if c.Handoff.ConversationID != conversationID {
+		return nil, fmt.Errorf("the hand-off packet names conversation %q", c.Handoff.ConversationID)
+	}
+	if err := c.Handoff.Validate(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(c.Handoff)
 }
 
 func validOwnerChange(c journeystate.OwnerChange) error {
@@ -209,15 +250,21 @@ func customerExists(ctx context.Context, tx *sql.Tx, id string) error {
 }
 
 const conversationColumns = `id, customer_id, channel, thread_id, owner, agent_id, last_seq, summarized_seq, ` +
-	`created_at, updated_at`
+	`created_at, updated_at, team, owner_since`
 
 func scanConversation(row scanner) (journeystate.Conversation, error) {
 	var c journeystate.Conversation
-	var owner, created, updated string
+	var owner, created, updated, ownerSince string
 	err := row.Scan(&c.ID, &c.CustomerID, &c.Channel, &c.ThreadID, &owner, &c.AgentID, &c.LastSeq, &c.SummarizedSeq,
-		&created, &updated)
+		&created, &updated, &c.Team, &ownerSince)
 	if err != nil {
 		return journeystate.Conversation{}, notFound(err)
+	}
+	if ownerSince == "" {
+		ownerSince = created
+	}
+	if c.OwnerSince, err = parseTime(ownerSince); err != nil {
+		return journeystate.Conversation{}, err
 	}
 	c.Owner = journeystate.Owner(owner)
 	if c.CreatedAt, err = parseTime(created); err != nil {

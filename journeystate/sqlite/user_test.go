@@ -133,3 +133,58 @@ func TestSessions(t *testing.T) {
 		t.Errorf("DeleteSession(again) = %v, want nil", err)
 	}
 }
+
+func TestAgentTeamsCapacityAndStatus(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	s := openStore(t, filepath.Join(t.TempDir(), "journeybot.db"), sqlite.WithNow(func() time.Time { return now }))
+
+	u := newUser("sam@example.com", journeystate.RoleAgent)
+	u.Teams, u.Capacity = []string{"support", "sales"}, 3
+	sam, err := s.CreateUser(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sam.Status != journeystate.StatusOffline {
+		t.Errorf("a new user's status is %q, want offline", sam.Status)
+	}
+	if _, err := s.CreateUser(ctx, newUser("ann@example.com", journeystate.RoleManager)); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	online, err := s.SetUserStatus(ctx, sam.ID, journeystate.StatusOnline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if online.Status != journeystate.StatusOnline || !online.StatusAt.Equal(now) {
+		t.Errorf("after SetUserStatus: %+v", online)
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 2 || users[0].Email != "ann@example.com" || users[1].Email != "sam@example.com" {
+		t.Fatalf("Users() = %+v, want ann then sam", users)
+	}
+	if diff := cmp.Diff(online, users[1]); diff != "" {
+		t.Errorf("Users() differs from SetUserStatus (-set +listed):\n%s", diff)
+	}
+	if users[0].Teams != nil || users[0].Capacity != 0 {
+		t.Errorf("a user without teams: %+v", users[0])
+	}
+	if _, err := s.SetUserStatus(ctx, sam.ID, "sleeping"); err == nil {
+		t.Error("SetUserStatus accepted an unknown status")
+	}
+	if _, err := s.SetUserStatus(ctx, "nobody", journeystate.StatusAway); !errors.Is(err, journeystate.ErrNotFound) {
+		t.Errorf("SetUserStatus(unknown user) = %v, want ErrNotFound", err)
+	}
+	bad := newUser("bad@example.com", journeystate.RoleAgent)
+	bad.Capacity = -1
+	if _, err := s.CreateUser(ctx, bad); err == nil {
+		t.Error("CreateUser accepted a negative capacity")
+	}
+	bad.Capacity, bad.Status = 1, "busy"
+	if _, err := s.CreateUser(ctx, bad); err == nil {
+		t.Error("CreateUser accepted an unknown status")
+	}
+}

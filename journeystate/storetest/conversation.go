@@ -21,7 +21,7 @@ func testOpenConversation(t *testing.T, open func(t *testing.T) journeystate.Sto
 	}
 	want := journeystate.Conversation{
 		ID: conv.ID, CustomerID: c.ID, Channel: journeystate.ChannelWeb, ThreadID: "t1",
-		Owner: journeystate.OwnerBot, CreatedAt: conv.CreatedAt, UpdatedAt: conv.UpdatedAt,
+		Owner: journeystate.OwnerBot, OwnerSince: conv.CreatedAt, CreatedAt: conv.CreatedAt, UpdatedAt: conv.UpdatedAt,
 	}
 	if diff := cmp.Diff(want, conv, cmpOpts); diff != "" || conv.ID == "" {
 		t.Errorf("new conversation mismatch (-want +got):\n%s", diff)
