@@ -43,6 +43,8 @@ const (
 // apiCall is one Web API call the fake Slack received.
 type apiCall struct {
 	Method, Channel, TS, ThreadTS, Text string
+	// Blocks is the posted Block Kit JSON, User the recipient of an ephemeral message.
+	Blocks, User string
 }
 
 // fakeSlack is slacktest's server with journeybot's own handlers for the methods it calls, recording every call.
@@ -73,6 +75,7 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 		})
 		c.Handle("/chat.postMessage", f.handler("chat.postMessage"))
 		c.Handle("/chat.update", f.handler("chat.update"))
+		c.Handle("/chat.postEphemeral", f.handler("chat.postEphemeral"))
 		c.Handle("/users.info", f.handleUser)
 	})
 	f.srv.Start()
@@ -95,8 +98,8 @@ func (f *fakeSlack) handler(method string) http.HandlerFunc {
 			return
 		}
 		c := apiCall{Method: method, Channel: r.Form.Get("channel"), TS: r.Form.Get("ts"),
-			ThreadTS: r.Form.Get("thread_ts"), Text: r.Form.Get("text")}
-		if method == "chat.postMessage" {
+			ThreadTS: r.Form.Get("thread_ts"), Text: r.Form.Get("text"), Blocks: r.Form.Get("blocks"), User: r.Form.Get("user")}
+		if method == "chat.postMessage" || method == "chat.postEphemeral" {
 			f.nextTS++
 			c.TS = fmt.Sprintf("1800000000.%06d", f.nextTS)
 		}
@@ -106,7 +109,7 @@ func (f *fakeSlack) handler(method string) http.HandlerFunc {
 		case f.changed <- struct{}{}:
 		default:
 		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": c.Channel, "ts": c.TS, "text": c.Text})
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": c.Channel, "ts": c.TS, "message_ts": c.TS, "text": c.Text})
 	}
 }
 

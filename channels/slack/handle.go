@@ -27,6 +27,9 @@ func (a *Adapter) handle(ctx context.Context, ev event) (outcome string, err err
 	if ev.Kind != kindIgnore && (ev.User == a.self.UserID || (ev.BotID != "" && ev.BotID == a.self.BotID)) {
 		return "ignored", nil // the app itself: never a customer (no loops)
 	}
+	if ev.Kind != kindIgnore && a.isAgentChannel(ev.Channel) {
+		return a.handleAgentMessage(ctx, ev) // agents, never a customer
+	}
 	switch ev.Kind {
 	case kindMessage:
 		return a.handleMessage(ctx, ev)

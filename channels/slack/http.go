@@ -8,14 +8,16 @@ import (
 	"strconv"
 )
 
-// Routes registers the Events API endpoint, POST /slack/events, on mux. The app's Event Subscriptions Request URL
-// is https://YOUR-HOST/slack/events. It panics when Options.SigningSecret is empty: serving unsigned events would
+// Routes registers the Events API endpoint, POST /slack/events, and the interactivity endpoint of the hand-off
+// buttons, POST /slack/interactive, on mux. The app's Event Subscriptions Request URL is
+// https://YOUR-HOST/slack/events, its Interactivity Request URL https://YOUR-HOST/slack/interactive. It panics when Options.SigningSecret is empty: serving unsigned events would
 // let anyone write as any customer.
 func (a *Adapter) Routes(mux *http.ServeMux) {
 	if a.opts.SigningSecret == "" {
 		panic("slack: Routes needs Options.SigningSecret")
 	}
 	mux.HandleFunc("POST /slack/events", a.handleEvents)
+	mux.HandleFunc("POST /slack/interactive", a.handleInteractive)
 }
 
 // handleEvents takes one Events API delivery: limit the body, verify the signature, parse, act, answer. Slack

@@ -20,7 +20,7 @@ func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "journeybot_slack_events_total",
 			Help: "Slack events by transport (http, socket) and outcome (message, duplicate, edit, delete, ignored, " +
-				"challenge, bad_signature, bad_event, refused, error).",
+				"challenge, bad_signature, bad_event, refused, error, action, agent_reply).",
 		}, []string{"transport", "outcome"}),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "journeybot_slack_api_calls_total",

@@ -12,6 +12,11 @@
 // The Slack user (team and user id) is the customer's verified identity on Slack; when users.info shows the
 // profile's email (scope users:read.email), the email joins the customer with the same customer on other channels.
 //
+// Slack is also an agent console: a hand-off is posted, as a packet with Take / Hand back / Close buttons, in the
+// agent channel of its team, and the conversation goes on in that thread (RunAgentThreads, POST /slack/interactive);
+// an agent's reply in the thread goes to the customer on their own channel. Messages in agent channels are never
+// taken as a customer's.
+//
 // It must not answer bots or itself (no loops), must not store anything from a request whose signature or timestamp
 // is bad, must not block a turn on Slack's API, and must not log message text above debug level.
 package slack
@@ -101,6 +106,16 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock (the signature window, the user cache); nil means time.Now.
 	Now func() time.Time
+
+	// Slack as an agent console (agent.go): AgentChannels maps a team name to the Slack channel (id) where its
+	// hand-offs are posted; AgentChannel takes a hand-off whose team has none ("": such hand-offs get no Slack
+	// thread). Messages in these channels are never a customer's. Desk and Links are required for
+	// RunAgentThreads and for the buttons (POST /slack/interactive) and replies in agent threads; without them
+	// the agent channels are only kept free of customer handling.
+	AgentChannels map[string]string
+	AgentChannel  string
+	Desk          Desk
+	Links         Links
 }
 
 func (o Options) withDefaults() Options {
@@ -151,6 +166,12 @@ type Adapter struct {
 
 	mu      sync.Mutex
 	streams map[string]*stream // by reply id
+
+	// agentChannels is the set of Options.AgentChannels' values and AgentChannel; agentSeen dedupes the agent
+	// replies taken from them; actions bounds the button clicks worked on at once (HTTP).
+	agentChannels map[string]bool
+	agentSeen     *recentKeys
+	actions       chan struct{}
 }
 
 var (
@@ -178,6 +199,9 @@ func New(ctx context.Context, engine Engine, opts Options) (*Adapter, error) {
 		streams: make(map[string]*stream),
 	}
 	a.users = newUserCache(opts.UserCacheSize, opts.UserCacheTTL, opts.Now)
+	if err := a.setUpAgentChannels(); err != nil {
+		return nil, err
+	}
 	var auth *slackapi.AuthTestResponse
 	err := a.call(ctx, "auth.test", func(ctx context.Context) (err error) {
 		auth, err = a.api.AuthTestContext(ctx)

@@ -10,7 +10,8 @@ import (
 	"github.com/slack-go/slack/socketmode"
 )
 
-// RunSocketMode receives events over Socket Mode until ctx ends, reconnecting as Slack asks; it needs
+// RunSocketMode receives events and button clicks (interactive envelopes, acknowledged at once and worked as
+// POST /slack/interactive works them) over Socket Mode until ctx ends, reconnecting as Slack asks; it needs
 // Options.AppToken. Every events_api envelope goes through the same handling as an Events API request and is
 // acknowledged once handled, unless Slack should deliver it again (the store failed, or the engine is shutting
 // down: Slack redelivers an envelope that is not acknowledged). It returns nil when ctx ends, and an error when the
@@ -54,6 +55,23 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 				handlers.Go(func() {
 					defer func() { <-slots }()
 					a.handleEnvelope(ctx, client, *req)
+				})
+			case socketmode.EventTypeInteractive:
+				// A button click: acknowledged at once (Slack shows the clicker an error after 3 s, and does not
+				// deliver a click again), worked after.
+				req := evt.Request
+				if req == nil {
+					continue
+				}
+				a.ack(ctx, client, *req)
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					continue
+				}
+				handlers.Go(func() {
+					defer func() { <-slots }()
+					a.handleInteractiveEnvelope(ctx, *req)
 				})
 			case socketmode.EventTypeConnected:
 				a.log.Info("slack: socket mode connected")
