@@ -13,8 +13,7 @@ import (
 func TestUsersAddAndList(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	config := filepath.Join(dir, "config.yaml")
-	writeFile(t, config, "store:\n  path: "+filepath.Join(dir, "db")+"\nhandoff:\n  teams:\n    - name: support\n      default: true\n      fallback: bot\n")
+	config := writeFile(t, "config.yaml", "store:\n  path: "+filepath.Join(dir, "db")+"\nhandoff:\n  teams:\n    - name: support\n      default: true\n      fallback: bot\n")
 	add := func(stdin string, args ...string) (string, error) {
 		var out, errOut bytes.Buffer
 		err := runUsers(ctx, append([]string{"add", "-config", config}, args...), nil, strings.NewReader(stdin), &out, &errOut)
