@@ -219,8 +219,11 @@ func parseLinkID(s string) (threadKey, error) {
 
 // messageLine is how a stored message shows in the agent thread where, "" for one that is not shown: notices (the
 // owner lines say it), and agents' replies written in Slack in where's channel, which are there already. That they
-// were is told by the clientID agentReply gives them ("slack:CHANNEL:TS"), which the engine keeps as the message's
-// ClientID.
+// were is told by the clientID agentReply gives them ("slack:CHANNEL:TS"), which the engine keeps in the message's
+// ClientID (after its "agent:" prefix).
+// agentClientPrefix is what the engine puts before an agent reply's client id.
+const agentClientPrefix = "agent:"
+
 func messageLine(m journeystate.Message, where threadKey) string {
 	switch m.Author {
 	case journeystate.ActorCustomer:
@@ -228,7 +231,7 @@ func messageLine(m journeystate.Message, where threadKey) string {
 	case journeystate.ActorBot:
 		return "Bot: " + m.Text
 	case journeystate.ActorAgent:
-		if strings.HasPrefix(m.Meta.AgentID, slackAgentPrefix) && strings.HasPrefix(m.ClientID, "slack:"+where.Channel+":") {
+		if strings.HasPrefix(m.Meta.AgentID, slackAgentPrefix) && strings.HasPrefix(strings.TrimPrefix(m.ClientID, agentClientPrefix), "slack:"+where.Channel+":") {
 			return ""
 		}
 		return cmp.Or(m.Meta.AgentName, "Agent") + ": " + m.Text

@@ -235,7 +235,10 @@ type across struct {
 
 // startAcross starts a Main with a fake model, the web chat's identity secret, the API token, Slack in Events API
 // mode against a fake Slack and SMS against a fake Twilio.
-func startAcross(t *testing.T) *across {
+func startAcross(t *testing.T) *across { return startAcrossWith(t, nil) }
+
+// startAcrossWith is startAcross with tweak applied to the configuration first.
+func startAcrossWith(t *testing.T, tweak func(*Config)) *across {
 	t.Helper()
 	cfg, model := modelConfig(t, llmtest.Options{})
 	x := &across{model: model, slack: newSlackFake(t), twilio: newTwilioFake(t)}
@@ -255,6 +258,9 @@ func startAcross(t *testing.T) *across {
 	cfg.SMS.AuthToken = Secret(acrossAuth)
 	cfg.SMS.From = acrossNumber
 	cfg.SMS.APIBaseURL = x.twilio.srv.URL
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	x.s = startServer(t, cfg)
 	return x
 }
@@ -380,7 +386,7 @@ func twilioSID(n int) string { return fmt.Sprintf("SM%032x", n) }
 
 // slackCall is one Web API call the fake Slack received.
 type slackCall struct {
-	Method, Channel, TS, ThreadTS, Text string
+	Method, Channel, TS, ThreadTS, Text, Blocks, User string
 }
 
 type slackUser struct {
@@ -409,6 +415,7 @@ func newSlackFake(t *testing.T) *slackFake {
 		})
 		c.Handle("/chat.postMessage", f.chat("chat.postMessage"))
 		c.Handle("/chat.update", f.chat("chat.update"))
+		c.Handle("/chat.postEphemeral", f.chat("chat.postEphemeral"))
 		c.Handle("/users.info", f.userInfo)
 	})
 	f.srv.Start()
@@ -423,7 +430,7 @@ func (f *slackFake) chat(method string) http.HandlerFunc {
 			return
 		}
 		c := slackCall{Method: method, Channel: r.Form.Get("channel"), TS: r.Form.Get("ts"),
-			ThreadTS: r.Form.Get("thread_ts"), Text: r.Form.Get("text")}
+			ThreadTS: r.Form.Get("thread_ts"), Text: r.Form.Get("text"), Blocks: r.Form.Get("blocks"), User: r.Form.Get("user")}
 		f.mu.Lock()
 		if method == "chat.postMessage" {
 			f.nextTS++

@@ -139,6 +139,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		SigningSecret: string(cfg.Slack.SigningSecret), AppToken: string(cfg.Slack.AppToken), APIURL: cfg.Slack.APIURL,
 		UpdateInterval: cfg.Slack.UpdateInterval, MaxBodyBytes: int64(cfg.Slack.MaxBodyBytes),
 		UserCacheSize: cfg.Slack.UserCacheSize, UserCacheTTL: cfg.Slack.UserCacheTTL,
+		AgentChannels: agentChannels(cfg.Handoff), AgentChannel: cfg.Handoff.SlackChannel, Links: m.Store,
 	}, m.Engine, mux, m.Registry, m.Logger); err != nil {
 		return err
 	}
@@ -185,6 +186,17 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		m.Logger.Info("answering messages left unanswered by the last run", "conversations", n)
 	}
 	return nil
+}
+
+// agentChannels maps the teams that have a Slack channel to it.
+func agentChannels(h HandoffConfig) map[string]string {
+	out := map[string]string{}
+	for _, t := range h.Teams {
+		if t.SlackChannel != "" {
+			out[t.Name] = t.SlackChannel
+		}
+	}
+	return out
 }
 
 // memoryInterval is how often quiet conversations are looked for, to take them into their customers' summaries.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,11 @@ type SlackOptions struct {
 	MaxBodyBytes                      int64
 	UserCacheSize                     int
 	UserCacheTTL                      time.Duration
+	// AgentChannels (team → channel id) and AgentChannel (the rest) are where hand-offs are posted as agent
+	// threads; none: no Slack agent threads.
+	AgentChannels map[string]string
+	AgentChannel  string
+	Links         slack.Links
 }
 
 // startSlack builds the Slack channel, registers it with the engine, and either adds POST /slack/events to mux
@@ -58,25 +64,35 @@ func startSlack(ctx context.Context, o SlackOptions, engine *bot.Engine, mux *ht
 		BotToken: o.BotToken, SigningSecret: o.SigningSecret, AppToken: o.AppToken, APIURL: o.APIURL,
 		UpdateInterval: o.UpdateInterval, MaxBodyBytes: o.MaxBodyBytes,
 		UserCacheSize: o.UserCacheSize, UserCacheTTL: o.UserCacheTTL,
+		AgentChannels: o.AgentChannels, AgentChannel: o.AgentChannel, Desk: engine, Links: o.Links,
 		Logger: logger, Registerer: reg,
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	engine.Register(a)
+	sctx, scancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := a.RunAgentThreads(sctx); err != nil {
+			logger.Error("slack: agent threads stopped", "err", err)
+		}
+	}()
+	stop = func() { scancel(); wg.Wait() }
 	if o.Mode == "events_api" {
 		a.Routes(mux)
-		logger.Info("slack: Events API at POST /slack/events", "bot_user", a.BotUserID())
-		return a, func() {}, nil
+		logger.Info("slack: Events API at POST /slack/events, buttons at POST /slack/interactive", "bot_user", a.BotUserID())
+		return a, stop, nil
 	}
-	sctx, scancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	wg.Add(1)
 	go func() {
-		defer close(done)
+		defer wg.Done()
 		if err := a.RunSocketMode(sctx); err != nil {
 			logger.Error("slack: socket mode stopped", "err", err)
 		}
 	}()
 	logger.Info("slack: socket mode", "bot_user", a.BotUserID())
-	return a, func() { scancel(); <-done }, nil
+	return a, stop, nil
 }
