@@ -36,7 +36,7 @@ func (e *Engine) Dispatch(ctx context.Context) (DispatchResult, error) {
 	}
 	res.Queued = len(queued)
 	now := e.cfg.Now()
-	depth := map[string]int{}
+	depth := map[string]int{"": 0} // "": conversations routed to no team
 	for _, t := range e.cfg.Handoff.Teams {
 		depth[t.Name] = 0
 	}
@@ -152,10 +152,13 @@ func (e *Engine) expire(ctx context.Context, conv journeystate.Conversation, tea
 	return routing.FallbackBot, nil
 }
 
-// RunDispatcher runs Dispatch every interval until ctx ends. Errors are logged; the next round tries again.
+// RunDispatcher runs Dispatch now and then every interval until ctx ends. Errors are logged; the next round tries again.
 func (e *Engine) RunDispatcher(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	if _, err := e.Dispatch(ctx); err != nil && ctx.Err() == nil {
+		e.log.Warn("dispatch", "err", err)
+	}
 	for {
 		select {
 		case <-ctx.Done():

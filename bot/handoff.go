@@ -343,8 +343,10 @@ func (e *Engine) ruleRequest(r HandoffRule, f handoffFacts, text string) Handoff
 		Reason: reason, Urgency: r.Urgency, Intent: f.intent, Confidence: 1, Sentiment: s, team: r.Team}
 }
 
-// intentOfTurn returns the intent detected for one of the turn's messages (the offline phrases record it with the
-// message's id as its key), or "" when none was: an intent detected in an earlier turn is not a new request.
+// intentOfTurn returns the intent the journey map's phrases detected in one of the turn's messages (recorded with
+// the message's id as its key), or "" when none was: an intent detected in an earlier turn is not a new request, or
+// a conversation handed back would go straight back to the queue. (A model that hears a request calls
+// handoff_to_agent itself.)
 func intentOfTurn(events []journeystate.Event, convID string, question []journeystate.Message) string {
 	keys := make(map[string]bool, len(question))
 	for _, m := range question {
@@ -352,7 +354,7 @@ func intentOfTurn(events []journeystate.Event, convID string, question []journey
 	}
 	var turn []journeystate.Event
 	for _, ev := range events {
-		if ev.ConversationID == convID && ev.Type == EventIntentDetected && (keys[ev.Key] || ev.Actor == journeystate.ActorBot) {
+		if ev.ConversationID == convID && ev.Type == EventIntentDetected && keys[ev.Key] {
 			turn = append(turn, ev)
 		}
 	}

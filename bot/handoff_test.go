@@ -479,3 +479,29 @@ func TestHandoffConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestIntentHandsOffAndAHandBackDoesNotLoop(t *testing.T) {
+	f := newFixture(t, nil, withHandoff(t, func(h *bot.HandoffConfig) {
+		h.RequestPhrases, h.RequestIntent = nil, "talk_to_human" // the shipped map's phrases: "call me", "human", ...
+	}))
+	r := f.say(t, inbound("v1", "m1", "Can someone call me about my order?"))
+	p := f.handedOff(t, r.Conversation.ID, journeystate.TriggerCustomerRequest)
+	if p.Intent != "talk_to_human" {
+		t.Errorf("packet intent %q", p.Intent)
+	}
+	if _, err := f.engine.Take(context.Background(), r.Conversation.ID, sam); err != nil {
+		t.Fatal(err)
+	}
+	f.ch.next(t)
+	if _, err := f.engine.HandBack(context.Background(), r.Conversation.ID, sam); err != nil {
+		t.Fatal(err)
+	}
+	f.ch.next(t)
+	f.say(t, inbound("v1", "m2", "What is the return window?"))
+	if m := f.ch.next(t); m.Meta.Source == bot.SourceHandoff {
+		t.Fatalf("handed off again after the hand-back: %q", m.Text)
+	}
+	if c := f.conversation(t, r.Conversation.ID); c.Owner != journeystate.OwnerBot {
+		t.Errorf("owner %s, want the bot", c.Owner)
+	}
+}

@@ -157,4 +157,12 @@ func TestSlackAgentThreadAnswersAnSMSCustomer(t *testing.T) {
 	if last := msgs[len(msgs)-1]; last.Author != journeystate.ActorBot {
 		t.Errorf("the last message is by %s (%q), want the bot's answer", last.Author, last.Text)
 	}
+	req, _ := http.NewRequest(http.MethodGet, x.s.URL()+"/metrics", nil)
+	_, metrics := x.do(t, req)
+	for _, want := range []string{`journeybot_handoffs_total{stage="",trigger="customer_request"} 1`,
+		`journeybot_queue_wait_seconds_count{outcome="taken",team=""} 1`, "journeybot_queue_depth"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
