@@ -35,6 +35,9 @@ const (
 	cookiePath = "/console"
 	// maxFormBytes bounds the body of every console form; the sign-in form needs a few hundred bytes.
 	maxFormBytes = 8 << 10
+	// maxPostBytes bounds the body of the signed-in users' POSTs: a reply of maxTextChars characters of 4 bytes
+	// each, percent-encoded (3 bytes a byte), and the form's other fields.
+	maxPostBytes = 64 << 10
 	// maxEmailBytes and maxPasswordBytes bound the fields of the sign-in form (RFC 5321 allows 254 for an address).
 	maxEmailBytes    = 254
 	maxPasswordBytes = 1024

@@ -237,7 +237,9 @@ type fakeDesk struct {
 
 var _ console.Desk = (*fakeDesk)(nil)
 
-func newFakeDesk(r *memRecords) *fakeDesk { return &fakeDesk{records: r, subs: map[int]chan channels.Update{}} }
+func newFakeDesk(r *memRecords) *fakeDesk {
+	return &fakeDesk{records: r, subs: map[int]chan channels.Update{}}
+}
 
 // record notes a call and returns the error the desk is set to fail with.
 func (d *fakeDesk) record(format string, args ...any) error {
