@@ -28,7 +28,7 @@ func (f *fixture) seed(id string, owner journeystate.Owner, agentID string) {
 		Stage: "onboarding", Language: "de", Reason: "asked for a refund over 500", Trigger: journeystate.TriggerCustomerRequest,
 		Urgency: journeystate.UrgencyHigh, Confidence: 0.9, WaitingSince: now.Add(-12 * time.Minute), Team: "support",
 		CreatedAt: now.Add(-5 * time.Minute),
-		Timeline: []journeystate.HandoffEntry{{Time: now.Add(-2 * time.Hour), Channel: "sms", Kind: "order_placed", Text: "order 1234"}},
+		Timeline:  []journeystate.HandoffEntry{{Time: now.Add(-2 * time.Hour), Channel: "sms", Kind: "order_placed", Text: "order 1234"}},
 		Tried: []journeystate.HandoffAttempt{
 			{Time: now.Add(-10 * time.Minute), Kind: journeystate.AttemptTool, Tool: "search_knowledge", Arguments: `{"query":"refund"}`, OK: true, Result: "2 passages"},
 			{Time: now.Add(-9 * time.Minute), Kind: journeystate.AttemptAnswer, Text: "Refunds take 5 days.", Source: "model",
