@@ -10,10 +10,13 @@ package console
 
 import (
 	"embed"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/journeybot/journeybot/journeystate"
@@ -32,6 +35,9 @@ const (
 	cookiePath = "/console"
 	// maxFormBytes bounds the body of every console form; the sign-in form needs a few hundred bytes.
 	maxFormBytes = 8 << 10
+	// maxPostBytes bounds the body of the signed-in users' POSTs: a reply of maxTextChars characters of 4 bytes
+	// each, percent-encoded (3 bytes a byte), and the form's other fields.
+	maxPostBytes = 64 << 10
 	// maxEmailBytes and maxPasswordBytes bound the fields of the sign-in form (RFC 5321 allows 254 for an address).
 	maxEmailBytes    = 254
 	maxPasswordBytes = 1024
@@ -61,11 +67,26 @@ type Options struct {
 	// LoginWindow (defaults 10 and 15 minutes). A successful sign-in clears the count.
 	LoginAttempts int
 	LoginWindow   time.Duration
+
+	// Desk is what agents do with conversations (required): the engine.
+	Desk Desk
+	// Records is what the pages read (required): the journey store.
+	Records Records
+	// Teams are the team names an agent may transfer a conversation to (routing's teams); none hides the transfer.
+	Teams []string
+	// CannedReplies are ready-made texts an agent may put in a reply and edit before sending.
+	CannedReplies []CannedReply
 }
 
 // Console serves the console's pages. It is safe for concurrent use.
 type Console struct {
 	users   journeystate.UserStore
+	desk    Desk
+	records Records
+	teams   []string
+	canned  []CannedReply
+	static  *staticFiles
+	streams *streamLimit
 	now     func() time.Time
 	log     *slog.Logger
 	secure  bool
@@ -77,12 +98,18 @@ type Console struct {
 	dummyHash string
 }
 
-// New returns a Console on users. It fails only when the dummy password hash cannot be made (no randomness).
+// New returns a Console on users. It fails when users, opts.Desk or opts.Records is missing, and when the dummy
+// password hash cannot be made (no randomness).
 func New(users journeystate.UserStore, opts Options) (*Console, error) {
 	if users == nil {
 		return nil, errors.New("console: a user store is required")
 	}
-	c := &Console{users: users, now: opts.Now, log: opts.Logger, secure: opts.SecureCookies, ttl: opts.SessionTTL}
+	if opts.Desk == nil || opts.Records == nil {
+		return nil, errors.New("console: a desk and records are required")
+	}
+	c := &Console{users: users, now: opts.Now, log: opts.Logger, secure: opts.SecureCookies, ttl: opts.SessionTTL,
+		desk: opts.Desk, records: opts.Records, teams: slices.Clone(opts.Teams), canned: slices.Clone(opts.CannedReplies),
+		streams: &streamLimit{max: maxStreams}}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -100,7 +127,8 @@ func New(users journeystate.UserStore, opts Options) (*Console, error) {
 		window = 15 * time.Minute
 	}
 	c.limiter = newLimiter(attempts, window, maxLimiterKeys)
-	c.pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+	c.static = loadStatic()
+	c.pages = template.Must(template.New("").Funcs(c.funcs()).ParseFS(templateFS, "templates/*.html"))
 	token, err := newToken()
 	if err != nil {
 		return nil, err
@@ -118,14 +146,52 @@ func New(users journeystate.UserStore, opts Options) (*Console, error) {
 //	POST /console/logout  sign out (any signed-in user)
 //	GET  /console/        the landing page (any signed-in user)
 //	GET  /console/manager the manager area (managers and admins)
+//	GET  /console/static/{name}  the console's scripts and styles (no session needed)
+//
+// and the agent desk (any signed-in user; every POST needs the CSRF token):
+//
+//	GET  /console/                the workspace: the agent's status, the queue and their own conversations
+//	GET  /console/queue           the queue and "Mine" as a fragment, for htmx to reload
+//	POST /console/status          set the agent's status (online, away, offline)
+//	GET  /console/events          server-sent events that tell the pages what to reload
+//	GET  /console/conversations/{id}             the conversation: transcript, hand-off packet, notes, actions
+//	GET  /console/conversations/{id}/transcript  fragments of it, for htmx to reload
+//	GET  /console/conversations/{id}/notes
+//	GET  /console/conversations/{id}/actions
+//	POST /console/conversations/{id}/take        take it (from the queue, the bot, or closed: a follow-up)
+//	POST /console/conversations/{id}/assign      give it to another agent (its owner, or a manager)
+//	POST /console/conversations/{id}/transfer    put it in a team's queue (its owner)
+//	POST /console/conversations/{id}/handback    give it back to the bot (its owner)
+//	POST /console/conversations/{id}/close       close it with an outcome (its owner; anyone for a queued one)
+//	POST /console/conversations/{id}/reply       answer the customer (its owner)
+//	POST /console/conversations/{id}/notes       write an internal note (anyone)
+//	POST /console/conversations/{id}/typing      show the customer the owner is typing (on=1) or not (on=0)
 //
 // and answers 404, with the console's headers, for any other path under /console/.
 func (c *Console) Routes(mux *http.ServeMux) {
+	agent := c.RequireRole(journeystate.RoleAgent)
 	mux.Handle("GET /console/login", c.headers(http.HandlerFunc(c.loginForm)))
 	mux.Handle("POST /console/login", c.headers(http.HandlerFunc(c.login)))
-	mux.Handle("POST /console/logout", c.RequireRole(journeystate.RoleAgent)(http.HandlerFunc(c.logout)))
-	mux.Handle("GET /console/{$}", c.RequireRole(journeystate.RoleAgent)(http.HandlerFunc(c.home)))
+	mux.Handle("POST /console/logout", agent(http.HandlerFunc(c.logout)))
 	mux.Handle("GET /console/manager", c.RequireRole(journeystate.RoleManager)(http.HandlerFunc(c.managerArea)))
+	mux.Handle("GET /console/static/{name}", c.headers(http.HandlerFunc(c.serveStatic)))
+
+	mux.Handle("GET /console/{$}", agent(http.HandlerFunc(c.workspace)))
+	mux.Handle("GET /console/queue", agent(http.HandlerFunc(c.queueFragment)))
+	mux.Handle("POST /console/status", agent(http.HandlerFunc(c.setStatus)))
+	mux.Handle("GET /console/events", agent(http.HandlerFunc(c.events)))
+	mux.Handle("GET /console/conversations/{id}", agent(http.HandlerFunc(c.conversation)))
+	mux.Handle("GET /console/conversations/{id}/transcript", agent(http.HandlerFunc(c.transcriptFragment)))
+	mux.Handle("GET /console/conversations/{id}/notes", agent(http.HandlerFunc(c.notesFragment)))
+	mux.Handle("GET /console/conversations/{id}/actions", agent(http.HandlerFunc(c.actionsFragment)))
+	mux.Handle("POST /console/conversations/{id}/take", agent(http.HandlerFunc(c.take)))
+	mux.Handle("POST /console/conversations/{id}/assign", agent(http.HandlerFunc(c.assign)))
+	mux.Handle("POST /console/conversations/{id}/transfer", agent(http.HandlerFunc(c.transfer)))
+	mux.Handle("POST /console/conversations/{id}/handback", agent(http.HandlerFunc(c.handBack)))
+	mux.Handle("POST /console/conversations/{id}/close", agent(http.HandlerFunc(c.closeConversation)))
+	mux.Handle("POST /console/conversations/{id}/reply", agent(http.HandlerFunc(c.reply)))
+	mux.Handle("POST /console/conversations/{id}/notes", agent(http.HandlerFunc(c.note)))
+	mux.Handle("POST /console/conversations/{id}/typing", agent(http.HandlerFunc(c.typing)))
 	mux.Handle("/console/", c.headers(http.NotFoundHandler()))
 }
 
@@ -150,5 +216,41 @@ func (c *Console) render(w http.ResponseWriter, status int, name string, data an
 	w.WriteHeader(status)
 	if err := c.pages.ExecuteTemplate(w, name, data); err != nil {
 		c.log.Error("console: render page", "page", name, "err", err)
+	}
+}
+
+// headData is what the layout's "head" needs: the page's title and, on signed-in pages, the CSRF token that htmx
+// sends with every request (hx-headers on <body>).
+type headData struct {
+	Title string
+	CSRF  string
+}
+
+// funcs are the templates' functions. None of them returns template.HTML: every value stays escaped.
+func (c *Console) funcs() template.FuncMap {
+	return template.FuncMap{
+		"head":   func(title, csrf string) headData { return headData{Title: title, CSRF: csrf} },
+		"static": c.static.url,
+		"hxHeaders": func(csrf string) (string, error) {
+			b, err := json.Marshal(map[string]string{csrfHeader: csrf})
+			return string(b), err
+		},
+		"ago": func(now, t time.Time) string {
+			if t.IsZero() {
+				return "never"
+			}
+			return waited(now.Sub(t)) + " ago"
+		},
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"percent": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"rowsOf": func(rows []convRow, csrf, list string) convTable {
+			return convTable{Rows: rows, CSRF: csrf, List: list}
+		},
 	}
 }

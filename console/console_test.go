@@ -1,5 +1,3 @@
-//go:build sqlite_fts5
-
 package console_test
 
 import (
@@ -7,50 +5,78 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/journeybot/journeybot/console"
 	"github.com/journeybot/journeybot/journeystate"
-	"github.com/journeybot/journeybot/journeystate/sqlite"
 )
 
 const password = "correct horse battery"
 
 type fixture struct {
-	mux *http.ServeMux
+	mux     *http.ServeMux
+	users   *memUsers
+	records *memRecords
+	desk    *fakeDesk
+	// ids are the users by email.
+	ids map[string]string
+
+	mu  sync.Mutex
 	now time.Time
 }
 
+// Users of every fixture; all have the password password.
+const (
+	agentEmail  = "agent@example.com"
+	agent2Email = "sam@example.com"
+	bossEmail   = "boss@example.com"
+)
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "jb.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	f := &fixture{mux: http.NewServeMux(), now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), ids: map[string]string{}}
+	f.users = newMemUsers(f.clock)
+	f.records = newMemRecords()
+	f.desk = newFakeDesk(f.records)
 	hash, err := console.HashPassword(password)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []journeystate.User{
-		{Email: "agent@example.com", Name: "Ann <b>Agent</b>", Role: journeystate.RoleAgent, PasswordHash: hash},
-		{Email: "boss@example.com", Name: "Bo Boss", Role: journeystate.RoleManager, PasswordHash: hash},
+		{Email: agentEmail, Name: "Ann <b>Agent</b>", Role: journeystate.RoleAgent, PasswordHash: hash},
+		{Email: bossEmail, Name: "Bo Boss", Role: journeystate.RoleManager, PasswordHash: hash},
+		{Email: agent2Email, Name: "Sam Second", Role: journeystate.RoleAgent, PasswordHash: hash},
 	} {
-		if _, err := s.CreateUser(context.Background(), u); err != nil {
+		u, err := f.users.CreateUser(context.Background(), u)
+		if err != nil {
 			t.Fatal(err)
 		}
+		f.ids[u.Email] = u.ID
 	}
-	f := &fixture{mux: http.NewServeMux(), now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-	c, err := console.New(s, console.Options{Now: func() time.Time { return f.now }, SecureCookies: true, SessionTTL: time.Hour})
+	c, err := console.New(f.users, console.Options{Now: f.clock, SecureCookies: true, SessionTTL: time.Hour,
+		Desk: f.desk, Records: f.records, Teams: []string{"billing", "support"},
+		CannedReplies: []console.CannedReply{{Title: "Greeting", Text: "Hello! I'm looking into it."}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Routes(f.mux)
 	return f
+}
+
+func (f *fixture) clock() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fixture) advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
 }
 
 func (f *fixture) do(req *http.Request, cookies ...*http.Cookie) *http.Response {
@@ -154,7 +180,7 @@ func TestLoginRefused(t *testing.T) {
 func TestExpiredSessionRefused(t *testing.T) {
 	f := newFixture(t)
 	c := f.session(t, "agent@example.com")
-	f.now = f.now.Add(time.Hour)
+	f.advance(time.Hour)
 	r := f.do(httptest.NewRequest("GET", "/console/", nil), c)
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/console/login" {
 		t.Errorf("expired session: GET /console/ = %d %s, want 303 to sign-in", r.StatusCode, r.Header.Get("Location"))

@@ -147,11 +147,6 @@ type page struct {
 	CSRF string
 }
 
-func (c *Console) home(w http.ResponseWriter, r *http.Request) {
-	u, _ := UserFrom(r.Context())
-	c.render(w, http.StatusOK, "home.html", page{User: u, CSRF: CSRFToken(r.Context())})
-}
-
 func (c *Console) managerArea(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
 	c.render(w, http.StatusOK, "manager.html", page{User: u, CSRF: CSRFToken(r.Context())})

@@ -140,10 +140,15 @@ func (c *Console) RequireRole(role journeystate.Role) func(http.Handler) http.Ha
 				return
 			}
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
-				r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+				r.Body = http.MaxBytesReader(w, r.Body, maxPostBytes)
 				got := r.Header.Get(csrfHeader)
 				if got == "" {
-					got = formValue(r, csrfField)
+					var tooLarge *http.MaxBytesError
+					if err := r.ParseForm(); errors.As(err, &tooLarge) {
+						c.errorPage(w, http.StatusRequestEntityTooLarge, "The form was too large.")
+						return
+					}
+					got = r.PostForm.Get(csrfField)
 				}
 				if !sameToken(got, s.csrf) {
 					c.errorPage(w, http.StatusForbidden, "This form has expired. Reload the page and try again.")
@@ -157,15 +162,6 @@ func (c *Console) RequireRole(role journeystate.Role) func(http.Handler) http.Ha
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))
 		}))
 	}
-}
-
-// formValue returns the urlencoded form field name of r's body; "" when the body is not a form, too large or
-// malformed (the caller then refuses the request for the missing value).
-func formValue(r *http.Request, name string) string {
-	if err := r.ParseForm(); err != nil {
-		return ""
-	}
-	return r.PostForm.Get(name)
 }
 
 // setCookie sets a console cookie: HttpOnly, SameSite=Strict, limited to /console, Secure when configured.
