@@ -247,7 +247,7 @@ func DefaultConfig() Config {
 				"real person", "human agent", "live agent", "talk to an agent", "speak to an agent",
 				"talk to someone", "speak to someone", "customer service", "representative"},
 			NegativePhrases: []string{"useless", "ridiculous", "terrible", "awful", "worst", "unacceptable",
-				"frustrated", "frustrating", "angry", "furious", "waste of time", "not helpful", "doesn't help",
+				"frustrated", "frustrating", "angry", "furious", "waste of time", "not helpful", "not helping", "doesn't help",
 				"makes no sense"},
 			RuleCooldown: 24 * time.Hour, AverageHandle: 6 * time.Minute, AutoAssign: true,
 			DispatchInterval: 5 * time.Second,

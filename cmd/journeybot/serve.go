@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/journeybot/journeybot/bot/llm/offline"
 	"github.com/journeybot/journeybot/bot/llm/openai"
 	"github.com/journeybot/journeybot/channels/webchat"
+	"github.com/journeybot/journeybot/console"
 	"github.com/journeybot/journeybot/journeystate/sqlite"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -130,6 +132,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 
 	mux := http.NewServeMux()
 	m.Hub.Routes(mux)
+	agentConsole, err := newConsole(cfg, m.Store, m.Engine, m.Logger)
+	if err != nil {
+		return err
+	}
+	agentConsole.Routes(mux)
 	apiHandler.Routes(mux)
 	if smsChannel != nil {
 		smsChannel.Routes(mux)
@@ -186,6 +193,31 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		m.Logger.Info("answering messages left unanswered by the last run", "conversations", n)
 	}
 	return nil
+}
+
+// newConsole builds the agent console on the store's users and the engine's desk.
+func newConsole(cfg Config, store *sqlite.Store, engine *bot.Engine, logger *slog.Logger) (*console.Console, error) {
+	var teams []string
+	for _, t := range cfg.Handoff.Teams {
+		teams = append(teams, t.Name)
+	}
+	canned := make([]console.CannedReply, len(cfg.Handoff.CannedReplies))
+	for i, r := range cfg.Handoff.CannedReplies {
+		canned[i] = console.CannedReply{Title: r.Title, Text: r.Text}
+	}
+	c, err := console.New(store, console.Options{
+		Logger:        logger,
+		SecureCookies: cfg.Console.SecureCookies || strings.HasPrefix(cfg.Server.PublicURL, "https://"),
+		SessionTTL:    cfg.Console.SessionTTL,
+		Desk:          engine,
+		Records:       store,
+		Teams:         teams,
+		CannedReplies: canned,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	return c, nil
 }
 
 // agentChannels maps the teams that have a Slack channel to it.
