@@ -49,7 +49,9 @@ func consoleText(t *testing.T, ctx context.Context, sel string) string {
 	return evaluate[string](t, ctx, `(() => { const e = document.querySelector(`+jsString(sel)+`); return e ? e.textContent : ''; })()`)
 }
 
-func jsString(s string) string { return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'" }
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
 
 // waitConsole polls the console page until cond holds on the text of sel.
 func waitConsole(t *testing.T, ctx context.Context, what, sel string, cond func(string) bool) string {
