@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/journeybot/journeybot/journeystate"
@@ -87,12 +88,15 @@ type Console struct {
 	canned  []CannedReply
 	static  *staticFiles
 	streams *streamLimit
-	now     func() time.Time
-	log     *slog.Logger
-	secure  bool
-	ttl     time.Duration
-	limiter *limiter
-	pages   *template.Template
+	// done is closed by Close: the event streams end.
+	done      chan struct{}
+	closeOnce sync.Once
+	now       func() time.Time
+	log       *slog.Logger
+	secure    bool
+	ttl       time.Duration
+	limiter   *limiter
+	pages     *template.Template
 	// dummyHash is checked against when the email is unknown, so that a refusal takes as long for an unknown user
 	// as for a wrong password (no timing oracle for which emails have accounts).
 	dummyHash string
@@ -109,7 +113,7 @@ func New(users journeystate.UserStore, opts Options) (*Console, error) {
 	}
 	c := &Console{users: users, now: opts.Now, log: opts.Logger, secure: opts.SecureCookies, ttl: opts.SessionTTL,
 		desk: opts.Desk, records: opts.Records, teams: slices.Clone(opts.Teams), canned: slices.Clone(opts.CannedReplies),
-		streams: &streamLimit{max: maxStreams}}
+		streams: &streamLimit{max: maxStreams}, done: make(chan struct{})}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -194,6 +198,11 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /console/conversations/{id}/typing", agent(http.HandlerFunc(c.typing)))
 	mux.Handle("/console/", c.headers(http.NotFoundHandler()))
 }
+
+// Close ends the open event streams (GET /console/events) and refuses new ones, so that an http.Server's Shutdown
+// need not wait for them: call it from the server's RegisterOnShutdown. Pages go on working; they poll. It is safe
+// to call more than once.
+func (c *Console) Close() { c.closeOnce.Do(func() { close(c.done) }) }
 
 // headers sets the security headers every console response carries. Nothing in the console may be framed, run
 // inline script or style, load from another origin, or be cached (pages carry CSRF tokens and customers' data).

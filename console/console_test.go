@@ -22,6 +22,7 @@ type fixture struct {
 	users   *memUsers
 	records *memRecords
 	desk    *fakeDesk
+	console *console.Console
 	// ids are the users by email.
 	ids map[string]string
 
@@ -36,7 +37,10 @@ const (
 	bossEmail   = "boss@example.com"
 )
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, nil) }
+
+// newFixtureWith is newFixture with the console's options changed by edit.
+func newFixtureWith(t *testing.T, edit func(*console.Options)) *fixture {
 	t.Helper()
 	f := &fixture{mux: http.NewServeMux(), now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), ids: map[string]string{}}
 	f.users = newMemUsers(f.clock)
@@ -57,13 +61,18 @@ func newFixture(t *testing.T) *fixture {
 		}
 		f.ids[u.Email] = u.ID
 	}
-	c, err := console.New(f.users, console.Options{Now: f.clock, SecureCookies: true, SessionTTL: time.Hour,
+	opts := console.Options{Now: f.clock, SecureCookies: true, SessionTTL: time.Hour,
 		Desk: f.desk, Records: f.records, Teams: []string{"billing", "support"},
-		CannedReplies: []console.CannedReply{{Title: "Greeting", Text: "Hello! I'm looking into it."}}})
+		CannedReplies: []console.CannedReply{{Title: "Greeting", Text: "Hello! I'm looking into it."}}}
+	if edit != nil {
+		edit(&opts)
+	}
+	c, err := console.New(f.users, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Routes(f.mux)
+	f.console = c
 	return f
 }
 

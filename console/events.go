@@ -70,6 +70,13 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.streams.release()
+	select {
+	case <-c.done:
+		w.Header().Set("Retry-After", "30")
+		c.errorPage(w, http.StatusServiceUnavailable, "The server is restarting. The page still updates every few seconds.")
+		return
+	default:
+	}
 	u, _ := UserFrom(r.Context())
 	updates, stop := c.desk.Subscribe(streamBuffer)
 	defer stop()
@@ -98,6 +105,8 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-c.done:
 			return
 		case <-age.C:
 			return
