@@ -48,9 +48,8 @@ type Records interface {
 	Events(ctx context.Context, q journeystate.EventQuery) ([]journeystate.Event, error)
 }
 
-var (
-	_ Records = journeystate.Store(nil)
-)
+// The journey store is what the pages read.
+var _ Records = journeystate.Store(nil)
 
 // CannedReply is a ready-made text an agent puts into a reply with one button, and edits before sending.
 type CannedReply struct {

@@ -259,6 +259,11 @@ func TestDeskNeedsSession(t *testing.T) {
 			t.Errorf("GET %s without a session = %d %s, want 303 to sign-in", path, r.StatusCode, r.Header.Get("Location"))
 		}
 	}
+	req := httptest.NewRequest("GET", "/console/queue", nil)
+	req.Header.Set("HX-Request", "true")
+	if r := f.do(req); r.StatusCode != http.StatusUnauthorized || r.Header.Get("HX-Redirect") != "/console/login" {
+		t.Errorf("htmx GET without a session = %d %q, want 401 with HX-Redirect", r.StatusCode, r.Header.Get("HX-Redirect"))
+	}
 	if r := f.post(nil, "/console/conversations/c/take", url.Values{"csrf": {"x"}}, false); r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("POST take without a session = %d, want 401", r.StatusCode)
 	}

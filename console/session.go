@@ -118,7 +118,8 @@ func (c *Console) session(r *http.Request) (*signedIn, error) {
 
 // RequireRole returns middleware that lets a request through only from a signed-in user whose role allows role,
 // and, for every method but GET and HEAD, only with the session's CSRF token (form field "csrf" or header
-// X-CSRF-Token). A GET without a session is redirected to the sign-in page; any other request without one gets 401;
+// X-CSRF-Token). A GET without a session is redirected to the sign-in page; any other request without one gets 401,
+// and so does a request from htmx, with HX-Redirect to the sign-in page;
 // a user whose role is too low gets 403; a missing or wrong CSRF token gets 403. The handler finds the user with
 // UserFrom and the token with CSRFToken. Every response carries the console's security headers.
 func (c *Console) RequireRole(role journeystate.Role) func(http.Handler) http.Handler {
@@ -128,6 +129,12 @@ func (c *Console) RequireRole(role journeystate.Role) func(http.Handler) http.Ha
 			switch {
 			case errors.Is(err, errNoSession):
 				c.clearCookie(w, CookieName)
+				if r.Header.Get("HX-Request") == "true" {
+					// htmx would swap the sign-in page into a fragment: have it load the page instead.
+					w.Header().Set("HX-Redirect", "/console/login")
+					c.errorPage(w, http.StatusUnauthorized, "Your session has ended. Please sign in again.")
+					return
+				}
 				if r.Method == http.MethodGet || r.Method == http.MethodHead {
 					http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 					return
