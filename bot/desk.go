@@ -24,8 +24,9 @@ import (
 // subscribers.
 
 // ErrNotOwner means the agent acted on a conversation they do not own (a reply, a hand-back, a close by an agent who
-// is not its owner).
-var ErrNotOwner = errors.New("the agent does not own the conversation")
+// is not its owner). It is an ErrConflict, so that callers that do not know the engine (the console, Slack) treat it
+// as the refused change it is.
+var ErrNotOwner = fmt.Errorf("the agent does not own the conversation: %w", journeystate.ErrConflict)
 
 // ErrEmptyNote means a note or agent reply had no text.
 var ErrEmptyNote = errors.New("the text is empty")

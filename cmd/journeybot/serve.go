@@ -38,7 +38,8 @@ type Main struct {
 	Hub      *webchat.Hub
 	Registry *prometheus.Registry
 
-	model llm.Model
+	model   llm.Model
+	console *console.Console
 	// identitySecret verifies the widget's identify calls: webchat.identity_secret, or a random one for a demo.
 	identitySecret string
 	ln             net.Listener
@@ -132,11 +133,10 @@ func (m *Main) Open(ctx context.Context) (err error) {
 
 	mux := http.NewServeMux()
 	m.Hub.Routes(mux)
-	agentConsole, err := newConsole(cfg, m.Store, m.Engine, m.Logger)
-	if err != nil {
+	if m.console, err = newConsole(cfg, m.Store, m.Engine, m.Logger); err != nil {
 		return err
 	}
-	agentConsole.Routes(mux)
+	m.console.Routes(mux)
 	apiHandler.Routes(mux)
 	if smsChannel != nil {
 		smsChannel.Routes(mux)
@@ -321,6 +321,9 @@ func (m *Main) Close(ctx context.Context) error {
 func (m *Main) close(ctx context.Context) error {
 	m.ready.Store(false)
 	var errs []error
+	if m.console != nil {
+		m.console.Close() // its event streams would hold the server's Shutdown open
+	}
 	if m.server != nil {
 		if err := m.server.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
