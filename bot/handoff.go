@@ -156,6 +156,10 @@ func (c HandoffConfig) team(name string) (routing.Team, bool) {
 	return routing.Team{}, false
 }
 
+// ruleEvents is how many of the customer's newest events the rules read: enough for the conversation's intents
+// and the hand-offs of the rule cooldown, little enough for a read on every turn.
+const ruleEvents = 100
+
 // handoffFacts is what rules are checked against.
 type handoffFacts struct {
 	stage, intent string
@@ -287,7 +291,10 @@ func (e *Engine) triggerBefore(ctx context.Context, conv journeystate.Conversati
 			Reason: fmt.Sprintf("The customer asked for a person (%q).", phrase), Confidence: 1,
 			Sentiment: e.sentiment(text)}, true
 	}
-	events, err := e.cfg.Store.Events(ctx, journeystate.EventQuery{CustomerID: cust.ID, Limit: 200, Newest: true})
+	if h.RequestIntent == "" && len(h.Rules) == 0 {
+		return HandoffRequest{}, false // nothing below needs the customer's events: spare every turn the read
+	}
+	events, err := e.cfg.Store.Events(ctx, journeystate.EventQuery{CustomerID: cust.ID, Limit: ruleEvents, Newest: true})
 	if err != nil {
 		e.log.Warn("hand-off rules: load events", "conversation", conv.ID, "err", err)
 		return HandoffRequest{}, false
@@ -313,10 +320,10 @@ func (e *Engine) triggerBefore(ctx context.Context, conv journeystate.Conversati
 func (e *Engine) triggerAfterUnknown(ctx context.Context, conv journeystate.Conversation, cust journeystate.Customer,
 	window, question []journeystate.Message) (HandoffRequest, bool) {
 	h := e.cfg.Handoff
-	if !h.Enabled {
+	if !h.Enabled || !slices.ContainsFunc(h.Rules, func(r HandoffRule) bool { return r.Unanswered > 0 }) {
 		return HandoffRequest{}, false
 	}
-	events, err := e.cfg.Store.Events(ctx, journeystate.EventQuery{CustomerID: cust.ID, Limit: 200, Newest: true})
+	events, err := e.cfg.Store.Events(ctx, journeystate.EventQuery{CustomerID: cust.ID, Limit: ruleEvents, Newest: true})
 	if err != nil {
 		e.log.Warn("hand-off rules: load events", "conversation", conv.ID, "err", err)
 		return HandoffRequest{}, false
