@@ -258,7 +258,7 @@ func Conformance(traces []Trace, m journeystate.JourneyMap, facts map[string]Cas
 
 type costAcc struct {
 	cases, handoffs, rated int
-	rating               float64
+	rating                 float64
 }
 
 func (c *costAcc) add(f CaseFacts) {

@@ -97,12 +97,15 @@ func (v variantAcc) variant(a *alphabet, cases int) Variant {
 }
 
 func sortVariants(vs []Variant) {
-	slices.SortFunc(vs, func(x, y Variant) int {
-		if c := cmp.Compare(y.Count, x.Count); c != 0 {
-			return c
-		}
-		return slices.Compare(x.Activities, y.Activities)
-	})
+	slices.SortFunc(vs, func(x, y Variant) int { return compareVariants(x.Count, y.Count, x.Activities, y.Activities) })
+}
+
+// compareVariants orders variants most cases first, then by their activities in lexical order.
+func compareVariants(nx, ny int, x, y []string) int {
+	if c := cmp.Compare(ny, nx); c != 0 {
+		return c
+	}
+	return slices.Compare(x, y)
 }
 
 // StageTraces returns traces projected on their stages: only KindStage steps, a run of steps into one stage
