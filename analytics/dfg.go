@@ -5,6 +5,7 @@ package analytics
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 )
@@ -147,7 +148,19 @@ func meanMedian(gaps []time.Duration) (mean, median time.Duration) {
 		lo, hi := gaps[n/2-1], gaps[n/2]
 		median = lo + (hi-lo)/2
 	}
-	return time.Duration(sum / float64(n)), median
+	return floatDuration(sum / float64(n)), median
+}
+
+// floatDuration converts d to a Duration, saturating where a float64 passes what an int64 holds (time.Sub
+// saturates too, so a mean of saturated gaps would otherwise wrap to a negative).
+func floatDuration(d float64) time.Duration {
+	if d >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	if d <= math.MinInt64 {
+		return math.MinInt64
+	}
+	return time.Duration(d)
 }
 
 // Filter returns the graph with the edges keep accepts and the nodes they touch (Start and End always), counts

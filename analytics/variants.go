@@ -91,7 +91,7 @@ func (v variantAcc) variant(a *alphabet, cases int) Variant {
 		Activities:   acts,
 		Count:        v.count,
 		Share:        share(v.count, cases),
-		MeanDuration: time.Duration(v.duration / float64(v.count)),
+		MeanDuration: floatDuration(v.duration / float64(v.count)),
 		Examples:     v.examples,
 	}
 }
