@@ -139,3 +139,37 @@ func TestFromEventsHostile(t *testing.T) {
 		t.Errorf("empty log gave %d traces", len(got))
 	}
 }
+
+// The payload fast paths read what encoding/json reads, for the store's own form and for every other.
+func TestPayloadFastPaths(t *testing.T) {
+	stages := []string{
+		`{"from":"","to":"awareness"}`, `{"from":"a","to":"b"}`, `{"to":"b","from":"a"}`, `{"from": "a", "to": "b"}`,
+		`{"from":"a","to":"b\"c"}`, `{"from":"a\\","to":"b"}`, `{"from":"a","to":"\u00fc"}`, `{"from":"a","to":"b","x":1}`,
+		`{"from":"a","to":"b"} `, `{"from":"a","to":"b"`, `{"from":"a","to":"b","to":"c"}`, `{"from":"a","to":"tab	"}`,
+		`{"from":"a","to":""}`, `{}`, `null`, ``, `[]`, `{"from":"a","to":"ü"}`,
+		"{\"from\":\"a\",\"to\":\"\xff\"}",
+	}
+	for _, p := range stages {
+		var want journeystate.StageChangedPayload
+		if err := json.Unmarshal([]byte(p), &want); err != nil {
+			want.To = ""
+		}
+		if got := string(stageTo([]byte(p))); got != want.To {
+			t.Errorf("stageTo(%s) = %q, want %q", p, got, want.To)
+		}
+	}
+	intents := []string{
+		`{"intent":"buying"}`, `{"intent":"buying","confidence":0.9}`, `{"intent":"buying","confidence":x}`,
+		`{"intent":"buying","confidence":1,"intent":"other"}`, `{"intent":"a\"b"}`, `{"confidence":1,"intent":"b"}`,
+		`{"intent":"buying","confidence":1e3}`, `{"intent":""}`, `{"intent":3}`, `nope`,
+	}
+	for _, p := range intents {
+		var want journeystate.IntentPayload
+		if err := json.Unmarshal([]byte(p), &want); err != nil {
+			want.Intent = ""
+		}
+		if got := string(intentOf([]byte(p))); got != want.Intent {
+			t.Errorf("intentOf(%s) = %q, want %q", p, got, want.Intent)
+		}
+	}
+}
