@@ -12,7 +12,8 @@
 // The package is pure: it reads no store, no clock, no file and no network. Callers hand it journeystate.Event
 // values (FromEvents, or a LogBuilder fed one event at a time) or Traces they built themselves, and get plain values
 // back. The one hook that may do I/O, a Namer that names unknown journeys with a model, is the caller's. Every
-// function is safe for concurrent use on inputs nobody modifies; none keeps or changes its inputs.
+// function is safe for concurrent use on inputs nobody modifies, and none changes its inputs (but NameJourneys,
+// which sets the names); results may share strings and slices with the inputs.
 //
 // One case is one customer (Trace.CaseID is the customer id); one activity is a journey stage entered, a business
 // event, or a hand-off. Activity names share one namespace: a stage and a business event of the same name are one

@@ -26,8 +26,8 @@ var demoMap = journeystate.JourneyMap{
 		{Name: "device_activated", Event: "device_activated"}, {Name: "plus_renewed", Event: "subscription_renewed"}},
 }
 
-// stageEvents are the business events customers in each demo stage send; with the six stages and "handoff" they
-// make an alphabet of 16 activities.
+// stageEvents are the business events customers in each demo stage send; eleven names, which with the six stages and
+// "handoff" make an alphabet of 18 activities.
 var stageEvents = map[string][]string{
 	"awareness":     {"page_viewed", "viewed_pricing"},
 	"consideration": {"viewed_pricing", "compatibility_checked", "cart_started"},

@@ -109,7 +109,7 @@ func compareVariants(nx, ny int, x, y []string) int {
 }
 
 // StageTraces returns traces projected on their stages: only KindStage steps, a run of steps into one stage
-// collapsed into its first. Variants(StageTraces(log)) are the stage-path variants.
+// collapsed into its first; Intents are shared with traces. Variants(StageTraces(log)) are the stage-path variants.
 func StageTraces(traces []Trace) []Trace {
 	out := make([]Trace, len(traces))
 	for i, t := range traces {
