@@ -89,10 +89,13 @@ func TestSlackAgentThreadAnswersAnSMSCustomer(t *testing.T) {
 			t.Errorf("the packet's blocks lack %q:\n%s", want, packet.Blocks)
 		}
 	}
-	convID, err := x.s.Store.LinkedConversation(ctx, "slack_agent_thread", acrossAgents+":"+packet.TS)
-	if err != nil {
-		t.Fatalf("the packet's thread is not linked to the conversation: %v", err)
-	}
+	// The adapter links the thread once Slack has answered the post: wait for it.
+	var convID string
+	pollUntil(t, frameWait, "the packet's thread linked to the conversation", func() bool {
+		id, err := x.s.Store.LinkedConversation(ctx, "slack_agent_thread", acrossAgents+":"+packet.TS)
+		convID = id
+		return err == nil
+	})
 	conv, err := x.s.Store.Conversation(ctx, convID)
 	if err != nil || conv.Channel != journeystate.ChannelSMS || conv.Owner != journeystate.OwnerQueue {
 		t.Fatalf("linked conversation %+v, %v; want the SMS conversation in the queue", conv, err)
