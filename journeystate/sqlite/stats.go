@@ -36,7 +36,7 @@ var messageStats = map[journeystate.Actor]string{
 			THEN ?1 ELSE first_agent_reply_us END,
 		agent_replies = agent_replies + (pending_us IS NOT NULL),
 		agent_reply_us = agent_reply_us + COALESCE(?1 - pending_us, 0), pending_us = NULL`,
-	journeystate.ActorSystem: `messages = messages`, // a notice answers nobody
+	journeystate.ActorSystem: `pending_us = pending_us`, // a notice answers nobody
 }
 
 // noteMessage brings the conversation's stats and the message search index up to date with m, just stored.
