@@ -182,6 +182,13 @@ FROM (
     GROUP BY conversation_id
 ) x WHERE x.conversation_id = conversation_stats.conversation_id;
 
+UPDATE conversation_stats SET first_agent_reply_us = (
+    SELECT MIN(CAST(strftime('%s', m.created_at) AS INTEGER) * 1000000 + CAST(substr(m.created_at, 21, 6) AS INTEGER))
+    FROM messages m WHERE m.conversation_id = conversation_stats.conversation_id AND m.author = 'agent'
+        AND CAST(strftime('%s', m.created_at) AS INTEGER) * 1000000 + CAST(substr(m.created_at, 21, 6) AS INTEGER)
+            >= conversation_stats.handoff_us)
+WHERE handoff_us IS NOT NULL;
+
 UPDATE conversation_stats SET queue_waits = x.n, queue_wait_us = x.us
 FROM (
     SELECT conversation_id, COUNT(*) AS n, SUM(next_t - t) AS us FROM owner_moves
