@@ -127,6 +127,30 @@ type Store interface {
 	// a search-syntax meaning. An empty or term-less query returns no passages and no error.
 	SearchKnowledge(ctx context.Context, query string, limit int) ([]Passage, error)
 
+	// Transcripts returns one page of the conversations q selects, with what the transcript list shows of each;
+	// see TranscriptQuery for the filters and the order. A cursor that is not the store's returns an error.
+	Transcripts(ctx context.Context, q TranscriptQuery) (TranscriptPage, error)
+	// SetTags replaces the conversation's tags with tags normalised by NormalizeTags (refused as NormalizeTags
+	// refuses them) and records a "tags_changed" event with actor, and by (the user id) in its payload, in one
+	// transaction; it returns the tags as stored. Tags equal to the stored ones record nothing. ErrNotFound when the
+	// conversation does not exist.
+	SetTags(ctx context.Context, conversationID string, tags []string, actor Actor, by string) ([]string, error)
+	// SetReview sets the conversation's review mark (ReviewNone clears it) and records a "review_marked" event with
+	// by and note (at most MaxReviewNote bytes), in one transaction. An unknown mark is refused. ErrNotFound when the
+	// conversation does not exist.
+	SetReview(ctx context.Context, conversationID string, mark ReviewMark, by, note string) error
+	// RecordRating records the customer's rating (MinRating..MaxRating, anything else is refused) of the
+	// conversation's newest close as a "rating" event on channel ("" is the conversation's), with comment (at most
+	// MaxComment bytes); the newest rating is the conversation's. When the newest rating since that close is the
+	// same rating and comment, it records nothing and returns duplicate true. ErrNotFound when the conversation
+	// does not exist.
+	RecordRating(ctx context.Context, conversationID string, rating int, channel, comment string) (duplicate bool, err error)
+	// ConversationFacts returns the facts of the conversations q selects, oldest first.
+	ConversationFacts(ctx context.Context, q FactsQuery) ([]ConversationFacts, error)
+	// ScanEvents returns up to limit events of the whole journey log with Seq > afterSeq, in Seq order: for mining
+	// and export. limit 0 means a store default (1000); a store may cap it (10000).
+	ScanEvents(ctx context.Context, afterSeq int64, limit int) ([]Event, error)
+
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
 	// Close releases the store; no method may be called after it.

@@ -173,7 +173,11 @@ func (s *Store) SetOwner(ctx context.Context, conversationID string, change jour
 			return err
 		}
 		now := s.stamp()
+		before := conv
 		conv.Owner, conv.AgentID, conv.Team, conv.OwnerSince, conv.UpdatedAt = change.Owner, change.AgentID, team, now, now
+		if err := noteOwnerChange(ctx, tx, before, conv, change); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE conversations SET owner = ?, agent_id = ?, team = ?, owner_since = ?,
 			updated_at = ? WHERE id = ?`,
 			string(conv.Owner), conv.AgentID, team, formatTime(now), formatTime(now), conv.ID)

@@ -70,7 +70,8 @@ func (s *Store) AppendMessage(ctx context.Context, m journeystate.Message) (jour
 	return stored, duplicate, nil
 }
 
-// insertMessage writes m as the next message of conv, moves conv's last_seq and records the "message" event.
+// insertMessage writes m as the next message of conv, moves conv's last_seq, updates the conversation's stats and the
+// message search index (see stats.go) and records the "message" event.
 func (s *Store) insertMessage(ctx context.Context, tx *sql.Tx, conv journeystate.Conversation, m journeystate.Message, meta []byte) (journeystate.Message, error) {
 	id, err := newID()
 	if err != nil {
@@ -94,6 +95,9 @@ func (s *Store) insertMessage(ctx context.Context, tx *sql.Tx, conv journeystate
 		m.Seq, formatTime(now), conv.ID)
 	if err != nil {
 		return journeystate.Message{}, fmt.Errorf("update conversation: %w", err)
+	}
+	if err := noteMessage(ctx, tx, m); err != nil {
+		return journeystate.Message{}, err
 	}
 	payload, err := json.Marshal(messagePayload{MessageID: m.ID, Seq: m.Seq, ClientID: m.ClientID, Text: m.Text})
 	if err != nil {

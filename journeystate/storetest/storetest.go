@@ -88,6 +88,14 @@ func Run(t *testing.T, open func(t *testing.T) journeystate.Store, opts ...Optio
 		{"KnowledgeRanking", testKnowledgeRanking},
 		{"KnowledgeHostileQueries", testKnowledgeHostileQueries},
 		{"KnowledgeBadInput", testKnowledgeBadInput},
+		{"TranscriptsFilters", testTranscriptsFilters},
+		{"TranscriptsPagination", testTranscriptsPagination},
+		{"TranscriptsMerge", testTranscriptsMerge},
+		{"SetTags", testSetTags},
+		{"SetReview", testSetReview},
+		{"RecordRating", testRecordRating},
+		{"ConversationFacts", testConversationFacts},
+		{"ScanEvents", testScanEvents},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {
