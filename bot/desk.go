@@ -293,10 +293,14 @@ func (e *Engine) Close(ctx context.Context, convID string, agent channels.Agent,
 	}
 	e.publish(channels.Update{Kind: channels.UpdateOwner, Conversation: after, Change: change, Agent: agent})
 	e.say(ctx, after, journeystate.Message{Author: journeystate.ActorSystem, ClientID: "notice:" + uuid.NewString(),
-		Text: "This conversation was closed. Write again any time.",
+		Text: closedNotice,
 		Meta: journeystate.MessageMeta{Notice: journeystate.NoticeClosed, AgentID: agent.ID, AgentName: agent.Name}})
 	return after, nil
 }
+
+// closedNotice tells the customer the conversation was closed, and asks for their rating (see rating.go).
+const closedNotice = "This conversation was closed. How did we do? Reply with a number from 1 (poor) to 5 (great), " +
+	"or write again any time."
 
 // Subscribe returns a channel of Updates and a func that ends the subscription (and closes the channel). Each
 // subscriber has a buffer of buffer updates (at least 16); one that falls behind loses updates rather than slowing

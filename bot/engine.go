@@ -265,13 +265,17 @@ func (e *Engine) receive(ctx context.Context, in channels.Inbound) (Receipt, err
 	} else if !errors.Is(err, journeystate.ErrNotFound) {
 		return Receipt{}, fmt.Errorf("look up message %q: %w", in.ClientMsgID, err)
 	}
-	conv, _, err := e.cfg.Store.OpenConversation(ctx, cust.ID, in.Channel, in.ThreadID)
-	if err != nil {
-		return Receipt{}, fmt.Errorf("open conversation: %w", err)
-	}
 	created := in.ReceivedAt
 	if created.IsZero() {
 		created = e.cfg.Now()
+	}
+	// A lone number just after a close that asked for a rating rates that conversation; it opens no new one.
+	if rated, n, ok := e.ratingTarget(ctx, cust, in, text); ok {
+		return e.recordRating(ctx, cust, rated, in, text, n, created)
+	}
+	conv, _, err := e.cfg.Store.OpenConversation(ctx, cust.ID, in.Channel, in.ThreadID)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("open conversation: %w", err)
 	}
 	if e.cfg.RedactStored {
 		text = e.redact(text)

@@ -505,3 +505,37 @@ func TestRequestIntentHandsOffAndAHandBackDoesNotLoop(t *testing.T) {
 		t.Errorf("owner %s, want the bot", c.Owner)
 	}
 }
+
+func TestClosingAsksForARatingAndALoneNumberRatesIt(t *testing.T) {
+	f := newFixture(t, nil, withHandoff(t, nil))
+	r := f.say(t, inbound("v1", "m1", "I need a real person"))
+	f.handedOff(t, r.Conversation.ID, journeystate.TriggerCustomerRequest)
+	if _, err := f.engine.Take(context.Background(), r.Conversation.ID, sam); err != nil {
+		t.Fatal(err)
+	}
+	f.ch.next(t)
+	if _, err := f.engine.Close(context.Background(), r.Conversation.ID, sam, journeystate.OutcomeResolved); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.ch.next(t); !strings.Contains(m.Text, "1 (poor) to 5 (great)") {
+		t.Fatalf("the closing notice %q does not ask for a rating", m.Text)
+	}
+	rated := f.say(t, inbound("v1", "m2", " 4/5 "))
+	if rated.Conversation.ID != r.Conversation.ID {
+		t.Errorf("the rating went to conversation %s, want the closed %s", rated.Conversation.ID, r.Conversation.ID)
+	}
+	if m := f.ch.next(t); m.Meta.Notice != bot.NoticeRated {
+		t.Errorf("delivered %+v, want thanks for the rating", m)
+	}
+	if ev := f.events(t, r.Conversation.ID, "rating"); len(ev) != 1 || !strings.Contains(string(ev[0].Payload), "4") {
+		t.Errorf("rating events %+v", ev)
+	}
+	// Anything but a lone number is a new message to the bot, in a new conversation.
+	next := f.say(t, inbound("v1", "m3", "5 more questions: how long is shipping?"))
+	if next.Conversation.ID == r.Conversation.ID {
+		t.Error("a question after the close went to the closed conversation")
+	}
+	if m := f.ch.next(t); m.Author != journeystate.ActorBot {
+		t.Errorf("delivered %+v, want the bot's answer", m)
+	}
+}

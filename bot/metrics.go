@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,7 @@ type Metrics struct {
 	queueDepth   *prometheus.GaugeVec
 	queueWait    *prometheus.HistogramVec
 	missed       prometheus.Counter
+	ratings      *prometheus.CounterVec
 }
 
 // NewMetrics creates the engine's metrics and registers them with reg.
@@ -78,8 +80,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Name: "journeybot_updates_missed_total",
 		Help: "Conversation updates a slow subscriber (a console page, Slack agent threads) missed.",
 	})
+	m.ratings = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "journeybot_ratings_total",
+		Help: "Customers' ratings of closed conversations, by channel and rating (1 to 5).",
+	}, []string{"channel", "rating"})
 	reg.MustRegister(m.turnSeconds, m.modelSeconds, m.tokens, m.messages, m.fallbacks, m.stages, m.merges,
-		m.handoffs, m.queueDepth, m.queueWait, m.missed)
+		m.handoffs, m.queueDepth, m.queueWait, m.missed, m.ratings)
 	return m
 }
 
@@ -100,6 +106,12 @@ func (m *Metrics) setQueueDepth(depth map[string]int) {
 		for team, n := range depth {
 			m.queueDepth.WithLabelValues(team).Set(float64(n))
 		}
+	}
+}
+
+func (m *Metrics) rating(channel string, n int) {
+	if m != nil {
+		m.ratings.WithLabelValues(channel, strconv.Itoa(n)).Inc()
 	}
 }
 

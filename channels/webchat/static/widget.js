@@ -362,6 +362,7 @@
     var notice = m.author === "system" && typeof m.notice === "string" ? m.notice : "";
     if (fresh) node = messageElement(m.author, notice);
     if (m.author === "agent") setAgentLabel(node, m);
+    if (fresh && notice === "closed" && /rate|number from 1/i.test(String(m.text || ""))) ratingButtons(node);
     node.setAttribute("data-id", m.id || "");
     if (m.id) byId[m.id] = node;
     if (m.client_id) byClient[m.client_id] = node;
@@ -636,20 +637,45 @@
   function submit() {
     var text = ui.input.value;
     if (!text.trim()) return;
+    if (sendText(text)) {
+      ui.input.value = "";
+      autosize();
+    }
+  }
+
+  // ratingButtons offers the 1-5 rating a closed conversation asks for, as buttons that send the number as the
+  // customer's message (what a customer on SMS or Slack types).
+  function ratingButtons(node) {
+    var group = el("div", { class: "rating", role: "group", "aria-label": "Rate this conversation" });
+    for (var n = 1; n <= 5; n++) {
+      (function (n) {
+        var b = el("button", { type: "button", "aria-label": "Rate " + n + " out of 5" }, String(n));
+        b.addEventListener("click", function () {
+          if (sendText(String(n))) {
+            group.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+          }
+        });
+        group.appendChild(b);
+      })(n);
+    }
+    node.appendChild(group);
+  }
+
+  // sendText sends text as the customer's message; false when it is refused here (too long).
+  function sendText(text) {
     var item = { id: "c_" + randomId(), text: text };
     var problem = tooLong(item);
     if (problem) {
       // The server would refuse it: refuse it here, keeping the text in the box so that it can be shortened.
       showNotice(problem);
-      return;
+      return false;
     }
     outbox.push(item);
     saveOutbox();
-    ui.input.value = "";
-    autosize();
     showOwn(item);
     if (welcomed) sendFrame({ type: "message", id: item.id, text: item.text });
     else reconnectNow();
+    return true;
   }
 
   // tooLong says why the server would refuse an outbox item for its size, or "" when it would not. Characters are
@@ -863,6 +889,9 @@
     ".cites{list-style:none;margin:6px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:6px}",
     ".cites li{font-size:12px;background:#fff;border:1px solid var(--line);border-radius:999px;padding:2px 9px}",
     ".cites a{color:var(--accent-dark)}",
+    ".rating{display:flex;gap:6px;justify-content:center;margin-top:6px}",
+    ".rating button{min-width:32px;min-height:32px;border-radius:16px;border:1px solid #c2410c;background:#fff;color:#9a3412;cursor:pointer;font:inherit}",
+    ".rating button:disabled{opacity:.5;cursor:default}",
     ".notice{align-self:center;margin:0;font-size:12.5px;color:#b91c1c;text-align:center}",
     ".typing{padding:4px 16px 6px;font-size:12.5px;color:var(--muted);background:var(--soft);display:flex;gap:8px}",
     ".dots{letter-spacing:2px;animation:jb-pulse 1.2s infinite}",
