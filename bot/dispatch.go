@@ -22,6 +22,7 @@ type DispatchResult struct {
 	FellBack   int // past their SLA, handed back to the bot
 	FollowUps  int // past their SLA, promised a reply later
 	Unassigned int // still waiting
+	Closed     int // the bot's conversations closed for being idle
 }
 
 // Dispatch works the queue once, at the engine's clock: conversations past their team's SLA get the team's
@@ -87,8 +88,43 @@ func (e *Engine) Dispatch(ctx context.Context) (DispatchResult, error) {
 		}
 	}
 	res.Unassigned = res.Queued - res.FellBack - res.Assigned
+	if res.Closed, err = e.closeIdle(ctx, now); err != nil {
+		return res, err
+	}
 	return res, nil
 }
+
+// closeIdle closes, with the outcome resolved, the bot's conversations quiet for CloseIdleAfter (the oldest
+// idleBatch of them per round), and returns how many it closed.
+func (e *Engine) closeIdle(ctx context.Context, now time.Time) (int, error) {
+	idle := e.cfg.Handoff.CloseIdleAfter
+	if idle <= 0 {
+		return 0, nil
+	}
+	convs, err := e.cfg.Store.Conversations(ctx, journeystate.ConversationQuery{Owner: journeystate.OwnerBot, Limit: idleBatch})
+	if err != nil {
+		return 0, fmt.Errorf("dispatch: list the bot's conversations: %w", err)
+	}
+	closed := 0
+	for _, c := range convs {
+		if now.Sub(c.UpdatedAt) < idle {
+			continue
+		}
+		_, err := e.cfg.Store.SetOwner(ctx, c.ID, journeystate.OwnerChange{From: journeystate.OwnerBot,
+			Owner: journeystate.OwnerClosed, Actor: journeystate.ActorRule, Cause: journeystate.OutcomeResolved})
+		switch {
+		case errors.Is(err, journeystate.ErrConflict):
+			continue // it changed meanwhile
+		case err != nil:
+			return closed, fmt.Errorf("dispatch: close idle conversation %s: %w", c.ID, err)
+		}
+		closed++
+	}
+	return closed, nil
+}
+
+// idleBatch bounds the conversations one dispatch round looks at for idleness.
+const idleBatch = 500
 
 // routingAgents lists the agents as routing sees them, with the conversations each holds, and their names.
 func (e *Engine) routingAgents(ctx context.Context) ([]routing.Agent, map[string]string, error) {

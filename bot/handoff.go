@@ -52,6 +52,9 @@ type HandoffConfig struct {
 	Agents AgentDirectory
 	// AutoAssign gives queued conversations to online agents of their team with free capacity (Dispatch).
 	AutoAssign bool
+	// CloseIdleAfter closes the bot's conversations that have been quiet this long (Dispatch), with the outcome
+	// resolved: a conversation the bot contained ends, and counts as contained. 0 never closes them.
+	CloseIdleAfter time.Duration
 }
 
 // AgentDirectory lists the people who work conversations; journeystate.UserStore implements it.

@@ -539,3 +539,29 @@ func TestClosingAsksForARatingAndALoneNumberRatesIt(t *testing.T) {
 		t.Errorf("delivered %+v, want the bot's answer", m)
 	}
 }
+
+func TestDispatchClosesTheBotsIdleConversations(t *testing.T) {
+	var clk clock
+	f := newFixture(t, nil, func(c *bot.Config) {
+		withHandoff(t, func(h *bot.HandoffConfig) { h.CloseIdleAfter = 24 * time.Hour })(c)
+		c.Now = clk.now
+	})
+	quiet := f.say(t, inbound("v1", "m1", "How long does shipping take?"))
+	f.ch.next(t)
+	if res, err := f.engine.Dispatch(context.Background()); err != nil || res.Closed != 0 {
+		t.Fatalf("dispatch right away: %+v, %v; want nothing closed", res, err)
+	}
+	clk.advance(25 * time.Hour)
+	res, err := f.engine.Dispatch(context.Background())
+	if err != nil || res.Closed != 1 {
+		t.Fatalf("dispatch a day later: %+v, %v; want the quiet conversation closed", res, err)
+	}
+	if c := f.conversation(t, quiet.Conversation.ID); c.Owner != journeystate.OwnerClosed {
+		t.Errorf("owner %s, want closed", c.Owner)
+	}
+	ev := f.events(t, quiet.Conversation.ID, "owner_changed")
+	if last := ev[len(ev)-1]; last.Cause != journeystate.OutcomeResolved || last.Actor != journeystate.ActorRule {
+		t.Errorf("close event %+v, want outcome resolved by rule", last)
+	}
+	f.ch.none(t, 100*time.Millisecond) // the customer left: nothing is sent
+}

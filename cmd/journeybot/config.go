@@ -158,6 +158,7 @@ type HandoffConfig struct {
 	AverageHandle    time.Duration `koanf:"average_handle"`
 	AutoAssign       bool          `koanf:"auto_assign"`
 	DispatchInterval time.Duration `koanf:"dispatch_interval"`
+	CloseIdleAfter   time.Duration `koanf:"close_idle_after"`
 	// SlackChannel is the Slack channel id where hand-offs of teams without a slack_channel of their own are posted
 	// as agent threads; "" posts none.
 	SlackChannel  string            `koanf:"slack_channel"`
@@ -250,7 +251,7 @@ func DefaultConfig() Config {
 				"frustrated", "frustrating", "angry", "furious", "waste of time", "not helpful", "not helping", "doesn't help",
 				"makes no sense"},
 			RuleCooldown: 24 * time.Hour, AverageHandle: 6 * time.Minute, AutoAssign: true,
-			DispatchInterval: 5 * time.Second,
+			DispatchInterval: 5 * time.Second, CloseIdleAfter: 24 * time.Hour,
 			Teams:            []routing.Team{}, Rules: []bot.HandoffRule{}, CannedReplies: []CannedReply{},
 		},
 		Console: ConsoleConfig{SessionTTL: 12 * time.Hour},

@@ -152,6 +152,9 @@ func (c Config) validate(origin map[string]string) []error {
 	within("handoff.rule_cooldown", c.Handoff.RuleCooldown, 0, 30*24*time.Hour)
 	within("handoff.average_handle", c.Handoff.AverageHandle, time.Second, 24*time.Hour)
 	within("handoff.dispatch_interval", c.Handoff.DispatchInterval, 100*time.Millisecond, time.Hour)
+	if c.Handoff.CloseIdleAfter != 0 {
+		within("handoff.close_idle_after", c.Handoff.CloseIdleAfter, time.Minute, 30*24*time.Hour)
+	}
 	within("console.session_ttl", c.Console.SessionTTL, 5*time.Minute, 30*24*time.Hour)
 	if err := c.BotHandoff().Validate(c.Journey); err != nil {
 		for _, e := range splitJoined(err) {
@@ -172,7 +175,8 @@ func (c Config) BotHandoff() bot.HandoffConfig {
 	h := c.Handoff
 	return bot.HandoffConfig{Enabled: h.Enabled, Teams: h.Teams, RequestPhrases: h.RequestPhrases,
 		RequestIntent: h.RequestIntent, NegativePhrases: h.NegativePhrases, Rules: h.Rules,
-		RuleCooldown: h.RuleCooldown, AverageHandle: h.AverageHandle, AutoAssign: h.AutoAssign}
+		RuleCooldown: h.RuleCooldown, AverageHandle: h.AverageHandle, AutoAssign: h.AutoAssign,
+		CloseIdleAfter: h.CloseIdleAfter}
 }
 
 // Redactor returns the redactor the redaction section describes.

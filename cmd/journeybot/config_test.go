@@ -156,7 +156,7 @@ func TestLoadConfigEveryKey(t *testing.T) {
 			Rules: []redact.Rule{{Name: "account number", Pattern: `\bAC-\d{6}\b`}}},
 		Handoff: HandoffConfig{Enabled: false, RequestPhrases: []string{"get me a human"}, NegativePhrases: []string{"bah"},
 			RuleCooldown: time.Hour, AverageHandle: 3 * time.Minute, AutoAssign: false, DispatchInterval: 2 * time.Second,
-			SlackChannel: "C0AGENTS",
+			CloseIdleAfter: 2 * time.Hour, SlackChannel: "C0AGENTS",
 			Teams: []routing.Team{{Name: "anvils", Default: true, Skills: []string{"owner", "vip"}, TimeZone: "America/Denver",
 				Label: "Mountain", Hours: []string{"Mon-Fri 08:00-16:00"}, Holidays: []string{"2026-12-25"},
 				SLA: 20 * time.Minute, Fallback: routing.FallbackBot, SlackChannel: "C0ANVILS"}},
