@@ -54,7 +54,9 @@ func seedTranscripts(b *testing.B, n int) *Store {
 		}
 	}
 	for i := range n {
-		at := func(s int) string { return formatTime(t0.Add(time.Duration(i)*time.Minute + time.Duration(s)*time.Second)) }
+		at := func(s int) string {
+			return formatTime(t0.Add(time.Duration(i)*time.Minute + time.Duration(s)*time.Second))
+		}
 		c, v := fmt.Sprintf("c%07d", i), fmt.Sprintf("v%07d", i)
 		exec(cust, c, fmt.Sprintf("Customer %d", i), fmt.Sprintf("c%d@example.com", i), stages[i%4], at(0), at(0))
 		handed := i%4 == 0
