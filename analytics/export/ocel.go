@@ -74,6 +74,7 @@ type ocelObject struct {
 	id, typ string
 	attrs   []ocelAttr
 	rels    []ocelRel
+	relSet  map[ocelRel]struct{} // made once rels is long, so that an order id every customer uses stays linear
 }
 
 // ocelAttr is an object attribute value and the time it took it.
@@ -339,12 +340,27 @@ func (obj *ocelObject) has(key string) bool {
 }
 
 func (obj *ocelObject) relate(id, qualifier string) {
+	rel := ocelRel{id, qualifier}
+	if obj.relSet != nil {
+		if _, ok := obj.relSet[rel]; ok {
+			return
+		}
+		obj.relSet[rel] = struct{}{}
+		obj.rels = append(obj.rels, rel)
+		return
+	}
 	for _, r := range obj.rels {
-		if r.id == id && r.qualifier == qualifier {
+		if r == rel {
 			return
 		}
 	}
-	obj.rels = append(obj.rels, ocelRel{id, qualifier})
+	obj.rels = append(obj.rels, rel)
+	if len(obj.rels) >= 16 {
+		obj.relSet = make(map[ocelRel]struct{}, 2*len(obj.rels))
+		for _, r := range obj.rels {
+			obj.relSet[r] = struct{}{}
+		}
+	}
 }
 
 func (s *typeSet) declare(name string) *typeDecl {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -322,4 +323,33 @@ func TestOCELMisuse(t *testing.T) {
 	if _, err := export.WriteOCEL(failWriter{}, seq(sampleLog(t)), export.OCELOptions{}); err == nil {
 		t.Error("WriteOCEL to a failing writer reported no error")
 	}
+}
+
+// TestOCELSharedOrder: an order id many customers' events name relates to each customer once.
+func TestOCELSharedOrder(t *testing.T) {
+	var events []journeystate.Event
+	for round := range 2 {
+		for c := range 40 {
+			events = append(events, journeystate.Event{ID: fmt.Sprintf("e%d-%d", round, c), CustomerID: fmt.Sprintf("c%d", c),
+				Type: "order_placed", Time: t0, Payload: json.RawMessage(`{"properties":{"order_id":1}}`)})
+		}
+	}
+	l := writeOCEL(t, events, export.OCELOptions{})
+	for _, obj := range l.Objects {
+		if obj.ID != "order:1" {
+			continue
+		}
+		seen := map[ocelRel]bool{}
+		for _, r := range obj.Relationships {
+			if seen[r] {
+				t.Errorf("relationship %v twice", r)
+			}
+			seen[r] = true
+		}
+		if len(seen) != 40 {
+			t.Errorf("order:1 relates to %d customers, want 40", len(seen))
+		}
+		return
+	}
+	t.Fatal("no object order:1 (an integer order_id)")
 }
