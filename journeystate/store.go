@@ -150,6 +150,10 @@ type Store interface {
 	// ScanEvents returns up to limit events of the whole journey log with Seq > afterSeq, in Seq order: for mining
 	// and export. limit 0 means a store default (1000); a store may cap it (10000).
 	ScanEvents(ctx context.Context, afterSeq int64, limit int) ([]Event, error)
+	// ScanCaseEvents returns up to limit events of the whole journey log ordered by customer, then Seq, after the
+	// event (afterCustomer, afterSeq) in that order ("" and 0 for the start): the log grouped by case, as XES
+	// wants it, read a page at a time. limit as ScanEvents.
+	ScanCaseEvents(ctx context.Context, afterCustomer string, afterSeq int64, limit int) ([]Event, error)
 
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error

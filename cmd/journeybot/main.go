@@ -6,6 +6,7 @@
 //	journeybot tokens new [-name NAME] [-scopes a,b]
 //	journeybot customers merges|unmerge [-config FILE] ...
 //	journeybot users add|list [-config FILE] ...
+//	journeybot export [-config FILE] -format csv|json|xes|ocel ...
 //
 // It is the only place that reads the configuration file and the environment: everything else gets its settings
 // through constructor arguments.
@@ -39,6 +40,11 @@ Usage:
   journeybot users add [-config FILE] -email EMAIL -name NAME [-role agent|manager|admin] [-teams a,b]
                        [-capacity N] -password-stdin  add a console user (password on stdin)
   journeybot users list [-config FILE]                list the console's users
+  journeybot export [-config FILE] -format csv|json|xes|ocel [-from DATE] [-to DATE] [-o FILE]
+                                                      conversations with their KPIs (csv, json), or the journey
+                                                      log for process-mining tools (xes, ocel); streamed
+  journeybot export [-config FILE] -format json|csv -conversation ID [-o FILE]
+                                                      one conversation with its messages
   journeybot help                                     show this text
 
 Every configuration key can also be set from the environment (see config.yaml).
@@ -81,6 +87,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runCustomers(ctx, args[1:], environ, stdout, stderr)
 	case "users":
 		return runUsers(ctx, args[1:], environ, os.Stdin, stdout, stderr)
+	case "export":
+		return runExport(ctx, args[1:], environ, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

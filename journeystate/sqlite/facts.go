@@ -112,3 +112,24 @@ func (s *Store) ScanEvents(ctx context.Context, afterSeq int64, limit int) ([]jo
 	}
 	return out, nil
 }
+
+// ScanCaseEvents returns the journey log by customer, then seq, after (afterCustomer, afterSeq); see
+// journeystate.Store. The events_customer index serves it.
+func (s *Store) ScanCaseEvents(ctx context.Context, afterCustomer string, afterSeq int64, limit int) ([]journeystate.Event, error) {
+	limit, err := clampLimit(limit, DefaultFactsLimit, MaxFactsLimit)
+	if err != nil {
+		return nil, fmt.Errorf("scan events by customer: %w", err)
+	}
+	var out []journeystate.Event
+	err = s.readOne(ctx, func(q querier) error {
+		rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+` FROM events
+			WHERE customer_id > ? OR (customer_id = ? AND seq > ?) ORDER BY customer_id, seq LIMIT ?`,
+			afterCustomer, afterCustomer, afterSeq, limit)
+		out, err = collect(rows, err, scanEvent)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan events by customer: %w", err)
+	}
+	return out, nil
+}

@@ -244,3 +244,44 @@ func testTranscriptsMerge(t *testing.T, open func(t *testing.T) journeystate.Sto
 	}
 	check("unmerged", f.web.ID)
 }
+
+func testScanCaseEvents(t *testing.T, open func(t *testing.T) journeystate.Store) {
+	s := open(t)
+	ctx := t.Context()
+	// Two customers whose events interleave in the log.
+	a, b := newCustomer(t, s, "v_case_a"), newCustomer(t, s, "v_case_b")
+	ca, cb := newConversation(t, s, a.ID, "t"), newConversation(t, s, b.ID, "t")
+	for range 2 {
+		say(t, s, ca, journeystate.ActorCustomer, "hi")
+		say(t, s, cb, journeystate.ActorCustomer, "hello")
+	}
+	all, err := s.ScanEvents(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []journeystate.Event
+	after, afterSeq := "", int64(0)
+	for {
+		page, err := s.ScanCaseEvents(ctx, after, afterSeq, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		got = append(got, page...)
+		after, afterSeq = page[len(page)-1].CustomerID, page[len(page)-1].Seq
+	}
+	if len(got) != len(all) {
+		t.Fatalf("by case: %d events, want all %d", len(got), len(all))
+	}
+	for i := 1; i < len(got); i++ {
+		p, c := got[i-1], got[i]
+		if c.CustomerID < p.CustomerID || (c.CustomerID == p.CustomerID && c.Seq <= p.Seq) {
+			t.Fatalf("event %d (%s, %d) after (%s, %d): want customer then seq order", i, c.CustomerID, c.Seq, p.CustomerID, p.Seq)
+		}
+	}
+	if _, err := s.ScanCaseEvents(ctx, "", 0, -1); err == nil {
+		t.Error("ScanCaseEvents(limit -1) = nil error")
+	}
+}

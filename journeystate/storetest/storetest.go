@@ -96,6 +96,7 @@ func Run(t *testing.T, open func(t *testing.T) journeystate.Store, opts ...Optio
 		{"RecordRating", testRecordRating},
 		{"ConversationFacts", testConversationFacts},
 		{"ScanEvents", testScanEvents},
+		{"ScanCaseEvents", testScanCaseEvents},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {
