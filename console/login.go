@@ -146,8 +146,3 @@ type page struct {
 	User journeystate.User
 	CSRF string
 }
-
-func (c *Console) managerArea(w http.ResponseWriter, r *http.Request) {
-	u, _ := UserFrom(r.Context())
-	c.render(w, http.StatusOK, "manager.html", page{User: u, CSRF: CSRFToken(r.Context())})
-}
