@@ -404,7 +404,7 @@ func (c *Console) setTags(w http.ResponseWriter, r *http.Request) {
 	}
 	u, _ := UserFrom(r.Context())
 	id := r.PathValue("id")
-	tags, err := journeystate.NormalizeTags(splitList(r.PostFormValue("tags")))
+	tags, err := journeystate.NormalizeTags(splitTags(r.PostFormValue("tags")))
 	if err != nil {
 		c.deskError(w, r, "set tags", refuse(http.StatusBadRequest, "Tags: "+err.Error()))
 		return

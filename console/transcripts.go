@@ -34,11 +34,11 @@ type filterForm struct {
 func parseFilter(v url.Values) (filterForm, error) {
 	f := filterForm{
 		Channel: v.Get("channel"), Stage: v.Get("stage"), Handling: v.Get("handling"), Agent: v.Get("agent"),
-		Outcome: v.Get("outcome"), From: v.Get("from"), To: v.Get("to"), Tags: v.Get("tags"), Text: v.Get("q"),
+		Outcome: v.Get("outcome"), From: v.Get("from"), To: v.Get("to"), Tags: v.Get("tags"), Text: strings.TrimSpace(v.Get("q")),
 		Review: v.Get("review"), MinRating: v.Get("min_rating"), MaxRating: v.Get("max_rating"),
 	}
 	q := &f.Query
-	q.Channel, q.Stage, q.AgentID, q.Text = f.Channel, f.Stage, f.Agent, strings.TrimSpace(f.Text)
+	q.Channel, q.Stage, q.AgentID, q.Text = f.Channel, f.Stage, f.Agent, f.Text
 	switch h := journeystate.Handling(f.Handling); h {
 	case "", journeystate.HandlingContained, journeystate.HandlingHandedOff:
 		q.Handling = h
@@ -56,7 +56,7 @@ func parseFilter(v url.Values) (filterForm, error) {
 	if q.To, err = parseDay(f.To, 24*time.Hour); err != nil { // "to" names the last day shown
 		return f, refuse(http.StatusBadRequest, "The date to must be a day (YYYY-MM-DD).")
 	}
-	if tags := splitList(f.Tags); len(tags) > 0 {
+	if tags := splitTags(f.Tags); len(tags) > 0 {
 		if q.Tags, err = journeystate.NormalizeTags(tags); err != nil {
 			return f, refuse(http.StatusBadRequest, "Tags: "+err.Error())
 		}
@@ -106,6 +106,12 @@ func parseRating(s string) (int, error) {
 // splitList splits a list written with commas or spaces.
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
+}
+
+// splitTags splits tags written with commas (or one a line): a tag may hold spaces, which NormalizeTags turns into
+// '-'.
+func splitTags(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' })
 }
 
 // values is the filter as query parameters (no cursor), for links to other pages and exports.
