@@ -104,7 +104,7 @@ type Console struct {
 	insights   *Insights
 	dashboards dashboardCache
 	static     *staticFiles
-	streams *streamLimit
+	streams    *streamLimit
 	// done is closed by Close: the event streams end.
 	done      chan struct{}
 	closeOnce sync.Once
@@ -294,7 +294,7 @@ type headData struct {
 // funcs are the templates' functions. None of them returns template.HTML: every value stays escaped.
 func (c *Console) funcs() template.FuncMap {
 	return template.FuncMap{
-		"head":   func(title, csrf string) headData { return headData{Title: title, CSRF: csrf} },
+		"head": func(title, csrf string) headData { return headData{Title: title, CSRF: csrf} },
 		"mhead": func(title, csrf string, charts bool) managerHead {
 			return managerHead{Title: title, CSRF: csrf, Charts: charts}
 		},
@@ -315,8 +315,8 @@ func (c *Console) funcs() template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"percent": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"percent":  func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 		"percent1": func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 		"span":     span,
 		"join":     strings.Join,
@@ -333,10 +333,10 @@ func (c *Console) funcs() template.FuncMap {
 				Rows         []countRow
 			}{caption, key, rows}
 		},
-		"dur":      durationOr,
-		"rating":   ratingOr,
-		"rate":     percentOf,
-		"week":     weekOf,
+		"dur":    durationOr,
+		"rating": ratingOr,
+		"rate":   percentOf,
+		"week":   weekOf,
 		"rowsOf": func(rows []convRow, csrf, list string) convTable {
 			return convTable{Rows: rows, CSRF: csrf, List: list}
 		},

@@ -142,7 +142,7 @@ func (c *Console) dashboardFor(ctx context.Context, days int, channel string) (*
 		return d, nil
 	}
 	today := now.UTC().Truncate(24 * time.Hour)
-	from, to := today.AddDate(0, 0, -(days - 1)), today.AddDate(0, 0, 1)
+	from, to := today.AddDate(0, 0, -(days-1)), today.AddDate(0, 0, 1)
 	facts, cut, err := c.loadFacts(ctx, from, to, channel)
 	if err != nil {
 		return nil, err

@@ -277,5 +277,3 @@ func (m *memReports) event(e journeystate.Event) {
 	defer m.records.mu.Unlock()
 	m.records.events["customer:"+e.CustomerID] = append(m.records.events["customer:"+e.CustomerID], e)
 }
-
-
