@@ -140,9 +140,3 @@ func clientIP(r *http.Request) string {
 	}
 	return host
 }
-
-// page is the data of the signed-in pages.
-type page struct {
-	User journeystate.User
-	CSRF string
-}
