@@ -16,7 +16,7 @@ import (
 )
 
 // migrateTo brings the database at path to exactly version (up or down).
-func migrateTo(t *testing.T, path string, version int64) {
+func migrateTo(t testing.TB, path string, version int64) {
 	t.Helper()
 	db, err := sql.Open("sqlite3", dsn(path, "_journal_mode=WAL"))
 	if err != nil {

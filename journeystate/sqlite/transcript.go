@@ -158,7 +158,9 @@ func transcriptFilters(q journeystate.TranscriptQuery) ([]string, []any, error) 
 		return nil, nil, fmt.Errorf("handling %q is not contained or handed_off", q.Handling)
 	}
 	if q.AgentID != "" {
-		add(`s.conversation_id IN (SELECT conversation_id FROM conversation_agents WHERE agent_id = ?)`, q.AgentID)
+		// EXISTS probes the key per row as the list walks newest first, and stops with the page; an IN list would
+		// be built whole first.
+		add(`EXISTS (SELECT 1 FROM conversation_agents a WHERE a.agent_id = ? AND a.conversation_id = s.conversation_id)`, q.AgentID)
 	}
 	if q.Outcome != "" {
 		add(`s.outcome = ?`, q.Outcome)
@@ -175,7 +177,7 @@ func transcriptFilters(q journeystate.TranscriptQuery) ([]string, []any, error) 
 			return nil, nil, err
 		}
 		for _, t := range tags {
-			add(`s.conversation_id IN (SELECT conversation_id FROM conversation_tags WHERE tag = ?)`, t)
+			add(`EXISTS (SELECT 1 FROM conversation_tags g WHERE g.tag = ? AND g.conversation_id = s.conversation_id)`, t)
 		}
 	}
 	for _, r := range []int{q.MinRating, q.MaxRating} {

@@ -119,49 +119,60 @@ INSERT INTO message_search (text, conversation_id) SELECT text, conversation_id 
 INSERT INTO conversation_stats (conversation_id, channel, created_at, stage)
     SELECT v.id, v.channel, v.created_at, u.stage FROM conversations v JOIN customers u ON u.id = v.customer_id;
 
+-- The back-fill works on temporary tables with keys: a correlated subquery over an unindexed set would make it
+-- quadratic in the number of conversations.
+--
 -- Messages: counts, first and last, first bot reply after the first customer message, and replies. A customer
 -- message with n bot or agent messages before it is answered by the bot or agent message with n before it.
-WITH m AS (
-    SELECT conversation_id, seq, author,
-        CAST(strftime('%s', created_at) AS INTEGER) * 1000000 + CAST(substr(created_at, 21, 6) AS INTEGER) AS t,
-        COALESCE(SUM(author IN ('bot', 'agent')) OVER (PARTITION BY conversation_id ORDER BY seq
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS n
-    FROM messages
-),
-pend AS (
-    SELECT conversation_id, n, MIN(t) AS since FROM m WHERE author = 'customer' GROUP BY conversation_id, n
-),
-firsts AS (
-    SELECT conversation_id, COUNT(*) AS messages, MIN(t) AS first_us, MAX(t) AS last_us,
-        MIN(CASE WHEN author = 'customer' THEN t END) AS first_customer_us,
-        MIN(CASE WHEN author = 'customer' THEN seq END) AS first_customer_seq,
-        SUM(author IN ('bot', 'agent')) AS answers
-    FROM m GROUP BY conversation_id
-),
-replies AS (
-    SELECT a.conversation_id,
-        SUM(a.author = 'bot') AS bot_n, SUM(CASE WHEN a.author = 'bot' THEN a.t - p.since ELSE 0 END) AS bot_us,
-        SUM(a.author = 'agent') AS agent_n, SUM(CASE WHEN a.author = 'agent' THEN a.t - p.since ELSE 0 END) AS agent_us
-    FROM m a JOIN pend p ON p.conversation_id = a.conversation_id AND p.n = a.n
-    WHERE a.author IN ('bot', 'agent') GROUP BY a.conversation_id
-)
+CREATE TEMP TABLE bf_messages AS
+SELECT conversation_id, seq, author,
+    CAST(strftime('%s', created_at) AS INTEGER) * 1000000 + CAST(substr(created_at, 21, 6) AS INTEGER) AS t,
+    COALESCE(SUM(author IN ('bot', 'agent')) OVER (PARTITION BY conversation_id ORDER BY seq
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS n
+FROM messages;
+CREATE INDEX temp.bf_messages_key ON bf_messages (conversation_id, seq);
+
+CREATE TEMP TABLE bf_pending (conversation_id TEXT, n INTEGER, since INTEGER, PRIMARY KEY (conversation_id, n));
+INSERT INTO bf_pending SELECT conversation_id, n, MIN(t) FROM bf_messages WHERE author = 'customer'
+    GROUP BY conversation_id, n;
+
+CREATE TEMP TABLE bf_firsts (conversation_id TEXT PRIMARY KEY, messages INTEGER, first_us INTEGER, last_us INTEGER,
+    first_customer_us INTEGER, first_customer_seq INTEGER, answers INTEGER);
+INSERT INTO bf_firsts SELECT conversation_id, COUNT(*), MIN(t), MAX(t),
+    MIN(CASE WHEN author = 'customer' THEN t END), MIN(CASE WHEN author = 'customer' THEN seq END),
+    SUM(author IN ('bot', 'agent'))
+FROM bf_messages GROUP BY conversation_id;
+
+CREATE TEMP TABLE bf_replies (conversation_id TEXT PRIMARY KEY, bot_n INTEGER, bot_us INTEGER, agent_n INTEGER,
+    agent_us INTEGER);
+INSERT INTO bf_replies SELECT a.conversation_id,
+    SUM(a.author = 'bot'), SUM(CASE WHEN a.author = 'bot' THEN a.t - p.since ELSE 0 END),
+    SUM(a.author = 'agent'), SUM(CASE WHEN a.author = 'agent' THEN a.t - p.since ELSE 0 END)
+FROM bf_messages a JOIN bf_pending p ON p.conversation_id = a.conversation_id AND p.n = a.n
+WHERE a.author IN ('bot', 'agent') GROUP BY a.conversation_id;
+
+CREATE TEMP TABLE bf_first_bot (conversation_id TEXT PRIMARY KEY, t INTEGER);
+INSERT INTO bf_first_bot SELECT b.conversation_id, MIN(b.t)
+FROM bf_messages b JOIN bf_firsts f ON f.conversation_id = b.conversation_id
+WHERE b.author = 'bot' AND b.seq > f.first_customer_seq GROUP BY b.conversation_id;
+
 UPDATE conversation_stats SET
     messages = f.messages, first_message_us = f.first_us, last_message_us = f.last_us,
-    first_customer_us = f.first_customer_us,
-    first_bot_reply_us = (SELECT MIN(b.t) FROM m b
-        WHERE b.conversation_id = f.conversation_id AND b.author = 'bot' AND b.seq > f.first_customer_seq),
-    pending_us = (SELECT p.since FROM pend p WHERE p.conversation_id = f.conversation_id AND p.n = f.answers),
+    first_customer_us = f.first_customer_us, first_bot_reply_us = fb.t, pending_us = p.since,
     bot_replies = COALESCE(r.bot_n, 0), bot_reply_us = COALESCE(r.bot_us, 0),
     agent_replies = COALESCE(r.agent_n, 0), agent_reply_us = COALESCE(r.agent_us, 0)
-FROM firsts f LEFT JOIN replies r ON r.conversation_id = f.conversation_id
+FROM bf_firsts f
+    LEFT JOIN bf_replies r ON r.conversation_id = f.conversation_id
+    LEFT JOIN bf_first_bot fb ON fb.conversation_id = f.conversation_id
+    LEFT JOIN bf_pending p ON p.conversation_id = f.conversation_id AND p.n = f.answers
 WHERE f.conversation_id = conversation_stats.conversation_id;
 
 -- Owner changes: hand-offs (with the trigger of the packet stored right after the change, else the change's cause),
 -- queue waits, agents, the newest team, the close.
-CREATE TEMP TABLE owner_moves AS
+CREATE TEMP TABLE bf_moves AS
 SELECT e.conversation_id, e.seq, e.cause,
     CAST(strftime('%s', e.time) AS INTEGER) * 1000000 + CAST(substr(e.time, 21, 6) AS INTEGER) AS t,
-    e.payload ->> 'from' AS from_owner, e.payload ->> 'to' AS to_owner, e.payload ->> 'agent_id' AS agent,
+    e.payload ->> 'from' AS from_owner, e.payload ->> 'to' AS to_owner, COALESCE(e.payload ->> 'agent_id', '') AS agent,
     COALESCE(e.payload ->> 'team', '') AS team,
     h.cause AS packet_trigger, COALESCE(h.payload ->> 'stage', '') AS packet_stage,
     LEAD(e.payload ->> 'to') OVER (PARTITION BY e.conversation_id ORDER BY e.seq) AS next_owner,
@@ -169,55 +180,67 @@ SELECT e.conversation_id, e.seq, e.cause,
         OVER (PARTITION BY e.conversation_id ORDER BY e.seq) AS next_t
 FROM events e LEFT JOIN events h ON h.seq = e.seq + 1 AND h.type = 'handoff' AND h.conversation_id = e.conversation_id
 WHERE e.type = 'owner_changed' AND e.conversation_id IS NOT NULL;
+CREATE INDEX temp.bf_moves_key ON bf_moves (conversation_id, seq);
 
-UPDATE conversation_stats SET
-    handoffs = x.handoffs, handoff_us = x.handoff_us, triggers = x.triggers, handoff_stage = x.handoff_stage
-FROM (
-    SELECT conversation_id, COUNT(*) AS handoffs, MIN(t) AS handoff_us,
-        json_group_array(COALESCE(packet_trigger, cause) ORDER BY seq) AS triggers,
-        COALESCE((SELECT o2.packet_stage FROM owner_moves o2 WHERE o2.conversation_id = o.conversation_id
-            AND o2.from_owner IN ('bot', 'closed') AND o2.to_owner IN ('queue', 'agent')
-            ORDER BY o2.seq LIMIT 1), '') AS handoff_stage
-    FROM owner_moves o WHERE from_owner IN ('bot', 'closed') AND to_owner IN ('queue', 'agent')
-    GROUP BY conversation_id
-) x WHERE x.conversation_id = conversation_stats.conversation_id;
+-- The bare columns of a query with one MIN or MAX come from the row that has it.
+CREATE TEMP TABLE bf_handoffs (conversation_id TEXT PRIMARY KEY, first_seq INTEGER, stage TEXT, handoffs INTEGER,
+    handoff_us INTEGER, triggers TEXT);
+INSERT INTO bf_handoffs SELECT conversation_id, MIN(seq), packet_stage, COUNT(*), t,
+    json_group_array(COALESCE(packet_trigger, cause) ORDER BY seq)
+FROM bf_moves WHERE from_owner IN ('bot', 'closed') AND to_owner IN ('queue', 'agent') GROUP BY conversation_id;
 
-UPDATE conversation_stats SET first_agent_reply_us = (
-    SELECT MIN(CAST(strftime('%s', m.created_at) AS INTEGER) * 1000000 + CAST(substr(m.created_at, 21, 6) AS INTEGER))
-    FROM messages m WHERE m.conversation_id = conversation_stats.conversation_id AND m.author = 'agent'
-        AND CAST(strftime('%s', m.created_at) AS INTEGER) * 1000000 + CAST(substr(m.created_at, 21, 6) AS INTEGER)
-            >= conversation_stats.handoff_us)
-WHERE handoff_us IS NOT NULL;
+CREATE TEMP TABLE bf_last (conversation_id TEXT PRIMARY KEY, last_seq INTEGER, to_owner TEXT, t INTEGER, cause TEXT);
+INSERT INTO bf_last SELECT conversation_id, MAX(seq), to_owner, t, cause FROM bf_moves GROUP BY conversation_id;
 
-UPDATE conversation_stats SET queue_waits = x.n, queue_wait_us = x.us
-FROM (
-    SELECT conversation_id, COUNT(*) AS n, SUM(next_t - t) AS us FROM owner_moves
-    WHERE to_owner = 'queue' AND next_owner = 'agent' GROUP BY conversation_id
-) x WHERE x.conversation_id = conversation_stats.conversation_id;
+CREATE TEMP TABLE bf_team (conversation_id TEXT PRIMARY KEY, last_seq INTEGER, team TEXT);
+INSERT INTO bf_team SELECT conversation_id, MAX(seq), team FROM bf_moves WHERE team <> '' GROUP BY conversation_id;
+
+CREATE TEMP TABLE bf_waits (conversation_id TEXT PRIMARY KEY, n INTEGER, us INTEGER);
+INSERT INTO bf_waits SELECT conversation_id, COUNT(*), SUM(next_t - t) FROM bf_moves
+WHERE to_owner = 'queue' AND next_owner = 'agent' GROUP BY conversation_id;
 
 INSERT INTO conversation_agents (agent_id, conversation_id)
-    SELECT DISTINCT agent, conversation_id FROM owner_moves WHERE to_owner = 'agent' AND agent <> '';
+    SELECT DISTINCT agent, conversation_id FROM bf_moves WHERE to_owner = 'agent' AND agent <> '';
 
-UPDATE conversation_stats SET agents = x.agents
-FROM (
-    SELECT conversation_id, json_group_array(agent ORDER BY first_seq) AS agents FROM (
-        SELECT conversation_id, agent, MIN(seq) AS first_seq FROM owner_moves
-        WHERE to_owner = 'agent' AND agent <> '' GROUP BY conversation_id, agent)
-    GROUP BY conversation_id
-) x WHERE x.conversation_id = conversation_stats.conversation_id;
+CREATE TEMP TABLE bf_agents (conversation_id TEXT PRIMARY KEY, agents TEXT);
+INSERT INTO bf_agents SELECT conversation_id, json_group_array(agent ORDER BY first_seq) FROM (
+    SELECT conversation_id, agent, MIN(seq) AS first_seq FROM bf_moves
+    WHERE to_owner = 'agent' AND agent <> '' GROUP BY conversation_id, agent)
+GROUP BY conversation_id;
 
 UPDATE conversation_stats SET
-    team = COALESCE((SELECT o.team FROM owner_moves o WHERE o.conversation_id = conversation_stats.conversation_id
-        AND o.team <> '' ORDER BY o.seq DESC LIMIT 1), ''),
-    queued_us = (SELECT o.t FROM owner_moves o WHERE o.conversation_id = conversation_stats.conversation_id
-        AND o.to_owner = 'queue' AND o.next_owner IS NULL),
-    closed_us = (SELECT o.t FROM owner_moves o WHERE o.conversation_id = conversation_stats.conversation_id
-        AND o.to_owner = 'closed' AND o.next_owner IS NULL),
-    outcome = COALESCE((SELECT o.cause FROM owner_moves o WHERE o.conversation_id = conversation_stats.conversation_id
-        AND o.to_owner = 'closed' AND o.next_owner IS NULL), '')
-WHERE conversation_id IN (SELECT conversation_id FROM owner_moves);
+    handoffs = COALESCE(h.handoffs, 0), handoff_us = h.handoff_us, triggers = COALESCE(h.triggers, '[]'),
+    handoff_stage = COALESCE(h.stage, ''),
+    queue_waits = COALESCE(w.n, 0), queue_wait_us = COALESCE(w.us, 0),
+    agents = COALESCE(a.agents, '[]'), team = COALESCE(tm.team, ''),
+    queued_us = CASE WHEN l.to_owner = 'queue' THEN l.t END,
+    closed_us = CASE WHEN l.to_owner = 'closed' THEN l.t END,
+    outcome = CASE WHEN l.to_owner = 'closed' THEN l.cause ELSE '' END
+FROM bf_last l
+    LEFT JOIN bf_handoffs h ON h.conversation_id = l.conversation_id
+    LEFT JOIN bf_waits w ON w.conversation_id = l.conversation_id
+    LEFT JOIN bf_agents a ON a.conversation_id = l.conversation_id
+    LEFT JOIN bf_team tm ON tm.conversation_id = l.conversation_id
+WHERE l.conversation_id = conversation_stats.conversation_id;
 
-DROP TABLE owner_moves;
+-- The first agent message after the first hand-off.
+UPDATE conversation_stats SET first_agent_reply_us = x.t
+FROM (
+    SELECT m.conversation_id, MIN(m.t) AS t FROM bf_messages m JOIN bf_handoffs h ON h.conversation_id = m.conversation_id
+    WHERE m.author = 'agent' AND m.t >= h.handoff_us GROUP BY m.conversation_id
+) x WHERE x.conversation_id = conversation_stats.conversation_id;
+
+DROP TABLE bf_agents;
+DROP TABLE bf_waits;
+DROP TABLE bf_team;
+DROP TABLE bf_last;
+DROP TABLE bf_handoffs;
+DROP TABLE bf_moves;
+DROP TABLE bf_first_bot;
+DROP TABLE bf_replies;
+DROP TABLE bf_firsts;
+DROP TABLE bf_pending;
+DROP TABLE bf_messages;
 
 -- +goose Down
 DROP TRIGGER customers_search_update;
