@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +78,17 @@ type Options struct {
 	Teams []string
 	// CannedReplies are ready-made texts an agent may put in a reply and edit before sending.
 	CannedReplies []CannedReply
+
+	// Reports is what the manager pages read and write beyond Records (transcripts, tags, review marks, KPI facts,
+	// the whole journey log); nil means Records, when Records implements Reports (journeystate.Store does).
+	// Without it the manager pages answer 503.
+	Reports Reports
+	// Journey is the designed journey map the journeys page checks the log against; the zero map shows discovery
+	// only (every path deviates from a map without paths).
+	Journey journeystate.JourneyMap
+	// InsightsEvery is how old the journey insights may grow before a page asks for fresh ones (default
+	// DefaultInsightsEvery).
+	InsightsEvery time.Duration
 }
 
 // Console serves the console's pages. It is safe for concurrent use.
@@ -86,8 +98,13 @@ type Console struct {
 	records Records
 	teams   []string
 	canned  []CannedReply
-	static  *staticFiles
-	streams *streamLimit
+	reports Reports
+	journey journeystate.JourneyMap
+	// insights mine the journey log for the journeys page; nil without reports.
+	insights   *Insights
+	dashboards dashboardCache
+	static     *staticFiles
+	streams    *streamLimit
 	// done is closed by Close: the event streams end.
 	done      chan struct{}
 	closeOnce sync.Once
@@ -120,6 +137,13 @@ func New(users journeystate.UserStore, opts Options) (*Console, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
+	c.reports, c.journey = opts.Reports, opts.Journey
+	if c.reports == nil {
+		c.reports, _ = opts.Records.(Reports)
+	}
+	if c.reports != nil {
+		c.insights = NewInsights(c.reports, c.journey, opts.InsightsEvery, c.now, c.log)
+	}
 	if c.ttl <= 0 {
 		c.ttl = DefaultSessionTTL
 	}
@@ -149,7 +173,7 @@ func New(users journeystate.UserStore, opts Options) (*Console, error) {
 //	POST /console/login   sign in; sets the session cookie and redirects to /console/
 //	POST /console/logout  sign out (any signed-in user)
 //	GET  /console/        the landing page (any signed-in user)
-//	GET  /console/manager the manager area (managers and admins)
+//	GET  /console/manager the dashboard: KPIs of a period (?period=7d|30d|90d&channel=) (managers and admins)
 //	GET  /console/static/{name}  the console's scripts and styles (no session needed)
 //
 // and the agent desk (any signed-in user; every POST needs the CSRF token):
@@ -171,13 +195,37 @@ func New(users journeystate.UserStore, opts Options) (*Console, error) {
 //	POST /console/conversations/{id}/notes       write an internal note (anyone)
 //	POST /console/conversations/{id}/typing      show the customer the owner is typing (on=1) or not (on=0)
 //
+// and the manager pages (managers and admins; every POST needs the CSRF token):
+//
+//	GET  /console/journeys                       journey mapping: discovery, desired vs actual, unknown, categories
+//	GET  /console/transcripts                    the transcript list with filters (a GET form) and search
+//	GET  /console/transcripts.csv                the list's filter exported, one row per conversation with its KPIs
+//	GET  /console/transcripts.json               the same as a JSON array
+//	GET  /console/transcripts/{id}               the customer's timeline around the conversation, tags, review
+//	GET  /console/transcripts/{id}/print         a printable transcript
+//	GET  /console/transcripts/{id}/export.json   the transcript as JSON
+//	GET  /console/transcripts/{id}/export.csv    its timeline as CSV
+//	POST /console/transcripts/{id}/tags          replace its tags
+//	POST /console/transcripts/{id}/review        set its review mark with a note
+//
 // and answers 404, with the console's headers, for any other path under /console/.
 func (c *Console) Routes(mux *http.ServeMux) {
 	agent := c.RequireRole(journeystate.RoleAgent)
 	mux.Handle("GET /console/login", c.headers(http.HandlerFunc(c.loginForm)))
 	mux.Handle("POST /console/login", c.headers(http.HandlerFunc(c.login)))
 	mux.Handle("POST /console/logout", agent(http.HandlerFunc(c.logout)))
-	mux.Handle("GET /console/manager", c.RequireRole(journeystate.RoleManager)(http.HandlerFunc(c.managerArea)))
+	manager := c.RequireRole(journeystate.RoleManager)
+	mux.Handle("GET /console/manager", manager(http.HandlerFunc(c.managerArea)))
+	mux.Handle("GET /console/journeys", manager(http.HandlerFunc(c.journeys)))
+	mux.Handle("GET /console/transcripts", manager(http.HandlerFunc(c.transcripts)))
+	mux.Handle("GET /console/transcripts.csv", manager(http.HandlerFunc(c.exportCSV)))
+	mux.Handle("GET /console/transcripts.json", manager(http.HandlerFunc(c.exportJSON)))
+	mux.Handle("GET /console/transcripts/{id}", manager(http.HandlerFunc(c.transcript)))
+	mux.Handle("GET /console/transcripts/{id}/print", manager(http.HandlerFunc(c.printTranscript)))
+	mux.Handle("GET /console/transcripts/{id}/export.json", manager(http.HandlerFunc(c.transcriptJSON)))
+	mux.Handle("GET /console/transcripts/{id}/export.csv", manager(http.HandlerFunc(c.transcriptCSV)))
+	mux.Handle("POST /console/transcripts/{id}/tags", manager(http.HandlerFunc(c.setTags)))
+	mux.Handle("POST /console/transcripts/{id}/review", manager(http.HandlerFunc(c.setReview)))
 	mux.Handle("GET /console/static/{name}", c.headers(http.HandlerFunc(c.serveStatic)))
 
 	mux.Handle("GET /console/{$}", agent(http.HandlerFunc(c.workspace)))
@@ -202,7 +250,15 @@ func (c *Console) Routes(mux *http.ServeMux) {
 // Close ends the open event streams (GET /console/events) and refuses new ones, so that an http.Server's Shutdown
 // need not wait for them: call it from the server's RegisterOnShutdown. Pages go on working; they poll. It is safe
 // to call more than once.
-func (c *Console) Close() { c.closeOnce.Do(func() { close(c.done) }) }
+// It also stops the journey insights' background computation.
+func (c *Console) Close() {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		if c.insights != nil {
+			c.insights.Close()
+		}
+	})
+}
 
 // headers sets the security headers every console response carries. Nothing in the console may be framed, run
 // inline script or style, load from another origin, or be cached (pages carry CSRF tokens and customers' data).
@@ -238,7 +294,10 @@ type headData struct {
 // funcs are the templates' functions. None of them returns template.HTML: every value stays escaped.
 func (c *Console) funcs() template.FuncMap {
 	return template.FuncMap{
-		"head":   func(title, csrf string) headData { return headData{Title: title, CSRF: csrf} },
+		"head": func(title, csrf string) headData { return headData{Title: title, CSRF: csrf} },
+		"mhead": func(title, csrf string, charts bool) managerHead {
+			return managerHead{Title: title, CSRF: csrf, Charts: charts}
+		},
 		"static": c.static.url,
 		"hxHeaders": func(csrf string) (string, error) {
 			b, err := json.Marshal(map[string]string{csrfHeader: csrf})
@@ -256,8 +315,28 @@ func (c *Console) funcs() template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"percent": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"percent":  func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"percent1": func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+		"span":     span,
+		"join":     strings.Join,
+		"inc":      func(i int) int { return i + 1 },
+		"kpiTable": func(caption, key string, rows []groupRow) any {
+			return struct {
+				Caption, Key string
+				Rows         []groupRow
+			}{caption, key, rows}
+		},
+		"countTable": func(caption, key string, rows []countRow) any {
+			return struct {
+				Caption, Key string
+				Rows         []countRow
+			}{caption, key, rows}
+		},
+		"dur":    durationOr,
+		"rating": ratingOr,
+		"rate":   percentOf,
+		"week":   weekOf,
 		"rowsOf": func(rows []convRow, csrf, list string) convTable {
 			return convTable{Rows: rows, CSRF: csrf, List: list}
 		},

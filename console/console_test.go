@@ -197,12 +197,12 @@ func TestExpiredSessionRefused(t *testing.T) {
 }
 
 func TestRoles(t *testing.T) {
-	f := newFixture(t)
+	f, _ := newManagerFixture(t, nil)
 	if r := f.do(httptest.NewRequest("GET", "/console/manager", nil), f.session(t, "agent@example.com")); r.StatusCode != http.StatusForbidden {
 		t.Errorf("agent: /console/manager = %d, want 403", r.StatusCode)
 	}
 	r := f.do(httptest.NewRequest("GET", "/console/manager", nil), f.session(t, "boss@example.com"))
-	if b := body(t, r); r.StatusCode != 200 || !strings.Contains(b, "manager area") {
+	if b := body(t, r); r.StatusCode != 200 || !strings.Contains(b, "<h1>Dashboard</h1>") {
 		t.Errorf("manager: /console/manager = %d %q", r.StatusCode, b)
 	}
 }

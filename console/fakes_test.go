@@ -220,6 +220,15 @@ func (m *memRecords) Identities(ctx context.Context, id string) ([]journeystate.
 func (m *memRecords) Events(ctx context.Context, q journeystate.EventQuery) ([]journeystate.Event, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if q.ConversationID == "" { // a customer's log: memReports.event files it so
+		var out []journeystate.Event
+		for _, e := range m.events["customer:"+q.CustomerID] {
+			if e.Seq > q.AfterSeq {
+				out = append(out, e)
+			}
+		}
+		return out, nil
+	}
 	return slices.Clone(m.events[q.ConversationID]), nil
 }
 

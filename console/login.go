@@ -140,14 +140,3 @@ func clientIP(r *http.Request) string {
 	}
 	return host
 }
-
-// page is the data of the signed-in pages.
-type page struct {
-	User journeystate.User
-	CSRF string
-}
-
-func (c *Console) managerArea(w http.ResponseWriter, r *http.Request) {
-	u, _ := UserFrom(r.Context())
-	c.render(w, http.StatusOK, "manager.html", page{User: u, CSRF: CSRFToken(r.Context())})
-}
