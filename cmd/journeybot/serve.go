@@ -213,6 +213,7 @@ func newConsole(cfg Config, store *sqlite.Store, engine *bot.Engine, logger *slo
 		Records:       store,
 		Teams:         teams,
 		CannedReplies: canned,
+		Journey:       cfg.Journey,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
