@@ -6,6 +6,7 @@
 //	journeybot tokens new [-name NAME] [-scopes a,b]
 //	journeybot customers merges|unmerge [-config FILE] ...
 //	journeybot users add|list [-config FILE] ...
+//	journeybot demo seed [-config FILE] [-customers N] [-days D] [-seed S]
 //
 // It is the only place that reads the configuration file and the environment: everything else gets its settings
 // through constructor arguments.
@@ -39,6 +40,8 @@ Usage:
   journeybot users add [-config FILE] -email EMAIL -name NAME [-role agent|manager|admin] [-teams a,b]
                        [-capacity N] -password-stdin  add a console user (password on stdin)
   journeybot users list [-config FILE]                list the console's users
+  journeybot demo seed [-config FILE] [-customers N] [-days D] [-seed S]
+                                                      fill a fresh database with demo customers and journeys
   journeybot help                                     show this text
 
 Every configuration key can also be set from the environment (see config.yaml).
@@ -81,6 +84,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runCustomers(ctx, args[1:], environ, stdout, stderr)
 	case "users":
 		return runUsers(ctx, args[1:], environ, os.Stdin, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], environ, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
