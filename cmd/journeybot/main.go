@@ -7,6 +7,7 @@
 //	journeybot customers merges|unmerge [-config FILE] ...
 //	journeybot users add|list [-config FILE] ...
 //	journeybot export [-config FILE] -format csv|json|xes|ocel ...
+//	journeybot demo seed [-config FILE] [-customers N] [-days D] [-seed S]
 //
 // It is the only place that reads the configuration file and the environment: everything else gets its settings
 // through constructor arguments.
@@ -45,6 +46,8 @@ Usage:
                                                       log for process-mining tools (xes, ocel); streamed
   journeybot export [-config FILE] -format json|csv -conversation ID [-o FILE]
                                                       one conversation with its messages
+  journeybot demo seed [-config FILE] [-customers N] [-days D] [-seed S]
+                                                      fill a fresh database with demo customers and journeys
   journeybot help                                     show this text
 
 Every configuration key can also be set from the environment (see config.yaml).
@@ -89,6 +92,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runUsers(ctx, args[1:], environ, os.Stdin, stdout, stderr)
 	case "export":
 		return runExport(ctx, args[1:], environ, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], environ, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
