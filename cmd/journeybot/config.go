@@ -252,7 +252,7 @@ func DefaultConfig() Config {
 				"makes no sense"},
 			RuleCooldown: 24 * time.Hour, AverageHandle: 6 * time.Minute, AutoAssign: true,
 			DispatchInterval: 5 * time.Second, CloseIdleAfter: 24 * time.Hour,
-			Teams:            []routing.Team{}, Rules: []bot.HandoffRule{}, CannedReplies: []CannedReply{},
+			Teams: []routing.Team{}, Rules: []bot.HandoffRule{}, CannedReplies: []CannedReply{},
 		},
 		Console: ConsoleConfig{SessionTTL: 12 * time.Hour},
 	}
