@@ -109,8 +109,9 @@ func seedDatabase(ctx context.Context, cfg Config, opts seedOptions, stderr io.W
 	if err != nil {
 		return SeedCounts{}, err
 	}
+	// The clock starts where the seeded history starts: it only moves forward, step by step, to opts.Now.
 	clock := &seedClock{}
-	clock.advance(opts.Now)
+	clock.advance(opts.Now.AddDate(0, 0, -opts.Days).Add(-time.Hour))
 	store, err := sqlite.Open(ctx, cfg.Store.Path, sqlite.WithNow(clock.Now))
 	if err != nil {
 		return SeedCounts{}, fmt.Errorf("store.path: open %s: %w", cfg.Store.Path, err)

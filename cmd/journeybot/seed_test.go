@@ -70,10 +70,17 @@ func TestSeed(t *testing.T) {
 	var stored SeedCounts
 	channels := map[string]map[string]bool{} // customer → channels of their conversations
 	var stageChanges int
+	var firstOpen, lastOpen time.Time
 	for _, ev := range events {
 		switch ev.Type {
 		case "conversation_opened":
 			stored.Conversations++
+			if firstOpen.IsZero() || ev.Time.Before(firstOpen) {
+				firstOpen = ev.Time
+			}
+			if ev.Time.After(lastOpen) {
+				lastOpen = ev.Time
+			}
 			if channels[ev.CustomerID] == nil {
 				channels[ev.CustomerID] = map[string]bool{}
 			}
@@ -101,6 +108,10 @@ func TestSeed(t *testing.T) {
 		case journeystate.EventStageChanged:
 			stageChanges++
 		}
+	}
+	// The store stamped the history over the seeded days, not all at the end.
+	if start := seedTestNow.AddDate(0, 0, -opts.Days); firstOpen.After(start.AddDate(0, 0, opts.Days/3)) || !lastOpen.After(firstOpen.Add(24*time.Hour)) {
+		t.Errorf("conversations opened from %s to %s, want spread over the %d days before %s", firstOpen, lastOpen, opts.Days, seedTestNow)
 	}
 	for _, c := range []struct {
 		name      string
