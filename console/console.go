@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/journeybot/journeybot/analytics"
 	"github.com/journeybot/journeybot/journeystate"
 )
 
@@ -89,6 +90,9 @@ type Options struct {
 	// InsightsEvery is how old the journey insights may grow before a page asks for fresh ones (default
 	// DefaultInsightsEvery).
 	InsightsEvery time.Duration
+	// JourneyNamer, when set, names the journeys the map does not describe (a model); nil keeps the default names
+	// ("consideration → support (skips purchase)").
+	JourneyNamer analytics.Namer
 }
 
 // Console serves the console's pages. It is safe for concurrent use.
@@ -143,6 +147,9 @@ func New(users journeystate.UserStore, opts Options) (*Console, error) {
 	}
 	if c.reports != nil {
 		c.insights = NewInsights(c.reports, c.journey, opts.InsightsEvery, c.now, c.log)
+		if opts.JourneyNamer != nil {
+			c.insights.SetNamer(opts.JourneyNamer)
+		}
 	}
 	if c.ttl <= 0 {
 		c.ttl = DefaultSessionTTL

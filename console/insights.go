@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,6 +82,11 @@ type Insights struct {
 	now     func() time.Time
 	log     *slog.Logger
 
+	// namer names the journeys the map does not describe (a model); names caches its names by stage path, so that
+	// a refresh does not ask again. Both under mu.
+	namer analytics.Namer
+	names map[string]string
+
 	mu      sync.Mutex
 	cur     *Mined
 	err     error         // of the newest computation, nil when it succeeded
@@ -103,6 +109,53 @@ func NewInsights(src EventScanner, journey journeystate.JourneyMap, every time.D
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	return &Insights{src: src, journey: journey, every: every, now: now, log: log, ctx: ctx, stop: stop}
+}
+
+// SetNamer makes n name the journeys the map does not describe (the default names are kept where it fails).
+// Call it before the first Get.
+func (in *Insights) SetNamer(n analytics.Namer) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.namer, in.names = n, map[string]string{}
+}
+
+// nameTimeout bounds the naming of one refresh's unknown journeys.
+const nameTimeout = 30 * time.Second
+
+// name gives the unknown journeys the namer's names: cached ones at once, the others asked for (at most
+// nameTimeout for all).
+func (in *Insights) name(ctx context.Context, journeys []analytics.UnknownJourney) {
+	in.mu.Lock()
+	namer := in.namer
+	var ask []int
+	for i, j := range journeys {
+		if name, ok := in.names[strings.Join(j.Stages, ">")]; ok {
+			journeys[i].Name = name
+		} else {
+			ask = append(ask, i)
+		}
+	}
+	in.mu.Unlock()
+	if namer == nil || len(ask) == 0 {
+		return
+	}
+	todo := make([]analytics.UnknownJourney, len(ask))
+	for k, i := range ask {
+		todo[k] = journeys[i]
+	}
+	nctx, cancel := context.WithTimeout(ctx, nameTimeout)
+	defer cancel()
+	if err := analytics.NameJourneys(nctx, todo, namer); err != nil {
+		in.log.Warn("console: name unknown journeys; default names kept", "err", err)
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for k, i := range ask {
+		if todo[k].Name != journeys[i].Name {
+			in.names[strings.Join(todo[k].Stages, ">")] = todo[k].Name
+		}
+		journeys[i].Name = todo[k].Name
+	}
 }
 
 // Get returns the newest insights, and starts computing fresh ones in the background when there are none or they
@@ -145,6 +198,8 @@ func (in *Insights) startLocked() {
 		m, err := mine(ctx, in.src, in.journey, in.now)
 		if err != nil {
 			in.log.Error("console: compute insights", "err", err)
+		} else {
+			in.name(ctx, m.Unknown)
 		}
 		in.mu.Lock()
 		defer in.mu.Unlock()

@@ -133,7 +133,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 
 	mux := http.NewServeMux()
 	m.Hub.Routes(mux)
-	if m.console, err = newConsole(cfg, m.Store, m.Engine, m.Logger); err != nil {
+	if m.console, err = newConsole(cfg, m.Store, m.Engine, m.model, m.Logger); err != nil {
 		return err
 	}
 	m.console.Routes(mux)
@@ -196,7 +196,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 }
 
 // newConsole builds the agent console on the store's users and the engine's desk.
-func newConsole(cfg Config, store *sqlite.Store, engine *bot.Engine, logger *slog.Logger) (*console.Console, error) {
+func newConsole(cfg Config, store *sqlite.Store, engine *bot.Engine, model llm.Model, logger *slog.Logger) (*console.Console, error) {
 	var teams []string
 	for _, t := range cfg.Handoff.Teams {
 		teams = append(teams, t.Name)
@@ -205,7 +205,7 @@ func newConsole(cfg Config, store *sqlite.Store, engine *bot.Engine, logger *slo
 	for i, r := range cfg.Handoff.CannedReplies {
 		canned[i] = console.CannedReply{Title: r.Title, Text: r.Text}
 	}
-	c, err := console.New(store, console.Options{
+	opts := console.Options{
 		Logger:        logger,
 		SecureCookies: cfg.Console.SecureCookies || strings.HasPrefix(cfg.Server.PublicURL, "https://"),
 		SessionTTL:    cfg.Console.SessionTTL,
@@ -214,7 +214,11 @@ func newConsole(cfg Config, store *sqlite.Store, engine *bot.Engine, logger *slo
 		Teams:         teams,
 		CannedReplies: canned,
 		Journey:       cfg.Journey,
-	})
+	}
+	if model != nil {
+		opts.JourneyNamer = modelNamer{model: model, company: cfg.Company.Name}
+	}
+	c, err := console.New(store, opts)
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
