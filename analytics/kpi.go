@@ -113,41 +113,43 @@ func ComputeKPIs(facts []journeystate.ConversationFacts, opts KPIOptions) (KPIs,
 		opts.MaxDrill = DefaultMaxDrill
 	}
 	base := journeystate.TranscriptQuery{From: opts.From, To: opts.To, IdleBefore: opts.IdleBefore}
-	k := KPIs{Total: figures(facts, base, true, opts)}
+	k := KPIs{Total: figures(facts, nil, base, true, opts)}
 	groups := []struct {
 		out  *map[string]Figures
-		keys func(f journeystate.ConversationFacts) []string
+		keys func(f *journeystate.ConversationFacts) []string
 		// query narrows base to the group; exact says whether a TranscriptQuery can say the group.
 		query func(key string, q *journeystate.TranscriptQuery)
 		exact bool
 	}{
-		{&k.ByChannel, func(f journeystate.ConversationFacts) []string { return []string{f.Channel} },
+		{&k.ByChannel, func(f *journeystate.ConversationFacts) []string { return []string{f.Channel} },
 			func(key string, q *journeystate.TranscriptQuery) { q.Channel = key }, true},
-		{&k.ByTeam, func(f journeystate.ConversationFacts) []string { return nonEmpty(f.Team) },
+		{&k.ByTeam, func(f *journeystate.ConversationFacts) []string { return nonEmpty(f.Team) },
 			func(string, *journeystate.TranscriptQuery) {}, false},
-		{&k.ByAgent, func(f journeystate.ConversationFacts) []string { return f.Agents },
+		{&k.ByAgent, func(f *journeystate.ConversationFacts) []string { return f.Agents },
 			func(key string, q *journeystate.TranscriptQuery) { q.AgentID = key }, true},
 		// An empty stage cannot be asked for (TranscriptQuery.Stage "" is any stage).
-		{&k.ByStage, func(f journeystate.ConversationFacts) []string { return []string{f.Stage} },
+		{&k.ByStage, func(f *journeystate.ConversationFacts) []string { return []string{f.Stage} },
 			func(key string, q *journeystate.TranscriptQuery) { q.Stage = key }, true},
-		{&k.ByPeriod, func(f journeystate.ConversationFacts) []string { return []string{periodKey(f.CreatedAt, opts)} },
+		{&k.ByPeriod, func(f *journeystate.ConversationFacts) []string { return []string{periodKey(f.CreatedAt, opts)} },
 			func(key string, q *journeystate.TranscriptQuery) {
 				from, to := periodRange(key, opts)
 				q.From, q.To = later(from, opts.From), earlier(to, opts.To)
 			}, true},
 	}
 	for _, g := range groups {
-		members := make(map[string][]journeystate.ConversationFacts)
-		for _, f := range facts {
-			for _, key := range g.keys(f) {
-				members[key] = append(members[key], f)
+		// A group holds the indexes of its facts, not copies of them: with 100,000 conversations the copies were
+		// most of the time and memory of ComputeKPIs.
+		members := make(map[string][]int)
+		for i := range facts {
+			for _, key := range g.keys(&facts[i]) {
+				members[key] = append(members[key], i)
 			}
 		}
 		*g.out = make(map[string]Figures, len(members))
-		for key, fs := range members {
+		for key, idx := range members {
 			q := base
 			g.query(key, &q)
-			(*g.out)[key] = figures(fs, q, g.exact && key != "", opts)
+			(*g.out)[key] = figures(facts, idx, q, g.exact && key != "", opts)
 		}
 	}
 	return k, nil
@@ -160,15 +162,42 @@ func nonEmpty(s string) []string {
 	return []string{s}
 }
 
-// figures computes the figures of one group; q selects the group in the transcript list (exactly when exact).
-func figures(facts []journeystate.ConversationFacts, q journeystate.TranscriptQuery, exact bool, opts KPIOptions) Figures {
-	fg := Figures{Conversations: len(facts), HandoffsByTrigger: map[string]int{}, HandoffsByStage: map[string]int{},
+// drillAcc gathers a figure's drill-down: how many conversations, and the ids of the first MaxDrill (all that
+// a Drill ever holds).
+type drillAcc struct {
+	total int
+	ids   []string
+}
+
+// figures computes the figures of the group of facts whose indexes are idx (all of facts when idx is nil); q
+// selects the group in the transcript list (exactly when exact).
+func figures(facts []journeystate.ConversationFacts, idx []int, q journeystate.TranscriptQuery, exact bool, opts KPIOptions) Figures {
+	n := len(facts)
+	if idx != nil {
+		n = len(idx)
+	}
+	fg := Figures{Conversations: n, HandoffsByTrigger: map[string]int{}, HandoffsByStage: map[string]int{},
 		Drill: map[string]Drill{}}
-	members := map[string][]string{}
-	add := func(key, id string) { members[key] = append(members[key], id) }
+	members := map[string]*drillAcc{}
+	add := func(key, id string) {
+		m := members[key]
+		if m == nil {
+			m = &drillAcc{}
+			members[key] = m
+		}
+		m.total++
+		if len(m.ids) < opts.MaxDrill {
+			m.ids = append(m.ids, id)
+		}
+	}
 	var botFirst, agentFirst, botReply, agentReply, queue []time.Duration
 	ratingSum := 0
-	for _, f := range facts {
+	for j := range n {
+		i := j
+		if idx != nil {
+			i = idx[j]
+		}
+		f := &facts[i]
 		add("conversations", f.ConversationID)
 		if contained(f, opts.IdleBefore) {
 			fg.Contained++
@@ -217,7 +246,7 @@ func figures(facts []journeystate.ConversationFacts, q journeystate.TranscriptQu
 	fg.MeanRating = rate(ratingSum, fg.Ratings)
 	fg.BotFirstResponse, fg.AgentFirstResponse = timing(botFirst), timing(agentFirst)
 	fg.BotReply, fg.AgentReply, fg.QueueWait = timing(botReply), timing(agentReply), timing(queue)
-	for key, ids := range members {
+	for key, m := range members {
 		fq, fexact := q, exact
 		switch key {
 		case "conversations":
@@ -230,22 +259,23 @@ func figures(facts []journeystate.ConversationFacts, q journeystate.TranscriptQu
 		default:
 			fexact = false
 		}
-		fg.Drill[key] = drill(ids, fq, fexact, opts.MaxDrill)
+		fg.Drill[key] = drill(m, fq, fexact, opts.MaxDrill)
 	}
 	return fg
 }
 
-func drill(ids []string, q journeystate.TranscriptQuery, exact bool, maxDrill int) Drill {
-	d := Drill{Total: len(ids), IDs: ids[:min(len(ids), maxDrill)], Query: q, Exact: exact}
-	if !exact && len(ids) <= min(maxDrill, journeystate.MaxTranscriptIDs) {
-		d.Query.IDs, d.Exact = slices.Clone(ids), true
+// drill returns the Drill of m, whose ids are the first min(total, maxDrill).
+func drill(m *drillAcc, q journeystate.TranscriptQuery, exact bool, maxDrill int) Drill {
+	d := Drill{Total: m.total, IDs: m.ids, Query: q, Exact: exact}
+	if !exact && m.total <= min(maxDrill, journeystate.MaxTranscriptIDs) {
+		d.Query.IDs, d.Exact = slices.Clone(m.ids), true
 	}
 	return d
 }
 
 // contained reports whether f was never handed off and is over: closed, or idle since before idleBefore. It is the
 // rule of journeystate.HandlingContained.
-func contained(f journeystate.ConversationFacts, idleBefore time.Time) bool {
+func contained(f *journeystate.ConversationFacts, idleBefore time.Time) bool {
 	if f.HandedOff {
 		return false
 	}

@@ -3,10 +3,12 @@ package console_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"log/slog"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,74 +19,204 @@ import (
 	"github.com/journeybot/journeybot/journeystate"
 )
 
-// tileRE finds a KPI tile: its link, label and value.
-var tileRE = regexp.MustCompile(`<li><a href="([^"]*)"><span class="label">([^<]+)</span> <span class="value">([^<]+)</span>`)
+// tileRE finds a KPI tile: its link ("" for none), label, value and note.
+var tileRE = regexp.MustCompile(`<li>(?:<a href="([^"]*)">)?<span class="label">([^<]+)</span> <span class="value">([^<]+)</span> <span class="note">([^<]*)</span>`)
+
+// dashboardTiles returns the tiles of a dashboard page by label: the link with its query sorted, the value and the
+// note.
+func dashboardTiles(b string) map[string][3]string {
+	tiles := map[string][3]string{}
+	for _, m := range tileRE.FindAllStringSubmatch(b, -1) {
+		tiles[m[2]] = [3]string{sortedLink(html.UnescapeString(m[1])), m[3], html.UnescapeString(m[4])}
+	}
+	return tiles
+}
+
+// sortedLink returns link with its query parameters in order, so that links compare as strings.
+func sortedLink(link string) string {
+	if link == "" {
+		return ""
+	}
+	u, _ := url.Parse(link)
+	return u.Path + "?" + u.Query().Encode()
+}
 
 func TestDashboardKPIs(t *testing.T) {
 	f, rep := newManagerFixture(t, nil)
 	seedTranscripts(f, rep)
 	_, b := f.get(t, f.session(t, bossEmail), "/console/manager")
-	tiles := map[string][2]string{}
-	for _, m := range tileRE.FindAllStringSubmatch(b, -1) {
-		tiles[m[2]] = [2]string{html.UnescapeString(m[1]), m[3]}
-	}
-	// Three conversations; two closed, one of them contained; one handed off; ratings 5 and 2.
+	// Three conversations (a on web, b on sms, c on slack); a and b closed, a contained; b handed off (queue wait
+	// 90 s, agent's first reply 2 min after the hand-off); bot first responses 2 s (a) and 4 s (b); ratings 5, 2.
+	// No facts have reply times. The timings' drill-downs name the conversations with a value by id; the others
+	// are list filters.
 	base := "/console/transcripts?from=2026-11-25&to=2026-12-01"
-	want := map[string][2]string{
-		"Conversations":          {base, "3"},
-		"Containment rate":       {base + "&handling=contained", "50%"},
-		"Hand-off rate":          {base + "&handling=handed_off", "33%"},
-		"First response (bot)":   {base, "3 s"},
-		"First response (agent)": {base + "&handling=handed_off", "2 min 0 s"},
-		"Queue wait":             {base + "&handling=handed_off", "1 min 30 s"},
-		"Mean rating":            {base + "&min_rating=1", "3.5 of 5"},
+	want := map[string][3]string{
+		"Conversations":    {base, "3", "created in the period"},
+		"Containment rate": {base + "&handling=contained", "33%", "1 of 3 closed without a person"},
+		"Hand-off rate":    {base + "&handling=handed_off", "33%", "1 handed to people"},
+		"First response (bot)": {sortedLink(base + "&ids=conv-a,conv-b"), "3 s",
+			"mean; p50 2 s, p90 4 s; first customer message to the bot's reply (2)"},
+		"First response (agent)": {sortedLink(base + "&ids=conv-b"), "2 min 0 s",
+			"mean; p50 2 min 0 s, p90 2 min 0 s; hand-off to an agent's first reply (1)"},
+		"Reply time (bot)":   {"", "–", "a conversation's mean bot reply"},
+		"Reply time (agent)": {"", "–", "a conversation's mean agent reply"},
+		"Queue wait": {sortedLink(base + "&ids=conv-b"), "1 min 30 s",
+			"mean; p50 1 min 30 s, p90 1 min 30 s; wait before an agent took it (1)"},
+		"Mean rating": {base + "&min_rating=1", "3.5 of 5", "2 rated"},
 	}
-	norm := func(m map[string][2]string) map[string][2]string {
-		out := map[string][2]string{}
-		for k, v := range m {
-			u, _ := url.Parse(v[0])
-			out[k] = [2]string{u.Path + "?" + u.Query().Encode(), v[1]}
-		}
-		return out
+	for k, v := range want {
+		want[k] = [3]string{sortedLink(v[0]), v[1], v[2]}
 	}
-	if diff := cmp.Diff(norm(want), norm(tiles)); diff != "" {
+	if diff := cmp.Diff(want, dashboardTiles(b)); diff != "" {
 		t.Errorf("tiles (-want +got):\n%s", diff)
 	}
-	// Hand-offs by trigger link the conversations by id; the agent's row links the agent filter.
-	for _, s := range []string{`<th scope="row">customer_request</th><td><a href="/console/transcripts?ids=conv-b">1</a>`,
-		`<th scope="row">Sam Second</th>`, `agent=` + f.ids[agent2Email], `<th scope="row">support</th>`} {
+	// Hand-offs by trigger and by stage link the conversations by id (no filter says a trigger); the agent's row
+	// links the agent filter, the team's row the ids; the stage rows the stage filter.
+	sam := f.ids[agent2Email]
+	for _, s := range []string{
+		`<th scope="row">customer_request</th><td><a href="/console/transcripts?from=2026-11-25&amp;ids=conv-b&amp;to=2026-12-01">1</a></td><td>33%</td><td>100%</td>`,
+		`<caption>Hand-offs by stage at the hand-off</caption>`,
+		`<th scope="row">support</th><td><a href="/console/transcripts?from=2026-11-25&amp;ids=conv-b&amp;to=2026-12-01">1</a></td>`,
+		`<th scope="row">Sam Second</th>
+<td><a href="/console/transcripts?agent=` + sam + `&amp;from=2026-11-25&amp;to=2026-12-01">1</a></td>`,
+		`<th scope="row">support</th>
+<td><a href="/console/transcripts?from=2026-11-25&amp;ids=conv-b&amp;to=2026-12-01">1</a></td>`,
+		`<th scope="row">purchase</th>
+<td><a href="/console/transcripts?from=2026-11-25&amp;stage=purchase&amp;to=2026-12-01">1</a></td>
+<td>100% (<a href="/console/transcripts?from=2026-11-25&amp;handling=contained&amp;stage=purchase&amp;to=2026-12-01">1</a>)</td>`,
+		// a day's row: its own day, the mean with p50 and p90
+		`<th scope="row">2026-11-30</th>
+<td><a href="/console/transcripts?from=2026-11-30&amp;to=2026-11-30">1</a></td>
+<td>0%</td>
+<td>100% (<a href="/console/transcripts?from=2026-11-30&amp;handling=handed_off&amp;to=2026-11-30">1</a>)</td>
+<td>4 s<br><span class="muted">p50 4 s, p90 4 s</span></td><td>2 min 0 s<br><span class="muted">p50 2 min 0 s, p90 2 min 0 s</span></td>`,
+		`<th scope="row">2026-11-25</th>
+<td>0</td>`,
+	} {
 		if !strings.Contains(b, s) {
 			t.Errorf("dashboard lacks %s", s)
 		}
 	}
 	// The chart's data is in a JSON script, and the same figures in a table.
-	m := regexp.MustCompile(`(?s)<script type="application/json" id="chart-days">(.*?)</script>`).FindStringSubmatch(b)
-	if m == nil {
-		t.Fatal("no day chart data")
+	if chart := chartData(t, b, "chart-periods"); len(chart.Categories) != 7 || chart.Categories[0] != "2026-11-25" ||
+		!slices.Equal(chart.Series[0].Data, []float64{0, 0, 0, 0, 1, 1, 1}) || !slices.Equal(chart.Series[1].Data, []float64{0, 0, 0, 0, 0, 1, 0}) {
+		t.Errorf("period chart = %+v", chart)
 	}
-	var chart struct {
-		Categories []string `json:"categories"`
-		Series     []struct {
-			Name string    `json:"name"`
-			Data []float64 `json:"data"`
-		} `json:"series"`
+	if !strings.Contains(b, `data-chart="bar" data-source="chart-periods" role="img" aria-label=`) || !strings.Contains(b, "echarts.min.js") {
+		t.Errorf("the chart container or the chart library is missing")
+	}
+	// A channel filter narrows the figures and every link, those by id too.
+	_, b = f.get(t, f.session(t, bossEmail), "/console/manager?period=30d&channel=sms")
+	tiles := dashboardTiles(b)
+	if got := tiles["Conversations"]; got[1] != "1" || got[0] != sortedLink("/console/transcripts?channel=sms&from=2026-11-02&to=2026-12-01") {
+		t.Errorf("sms conversations tile = %q", got)
+	}
+	if got := tiles["Queue wait"][0]; got != sortedLink("/console/transcripts?channel=sms&from=2026-11-02&ids=conv-b&to=2026-12-01") {
+		t.Errorf("sms queue wait link = %q", got)
+	}
+	if code, _ := f.get(t, f.session(t, bossEmail), "/console/manager?period=1y"); code != 400 {
+		t.Errorf("period=1y = %d, want 400", code)
+	}
+}
+
+// chartData returns the data of the chart in the JSON script id.
+func chartData(t *testing.T, b, id string) (chart struct {
+	Categories []string `json:"categories"`
+	Series     []struct {
+		Name string    `json:"name"`
+		Data []float64 `json:"data"`
+	} `json:"series"`
+}) {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="` + id + `">(.*?)</script>`).FindStringSubmatch(b)
+	if m == nil {
+		t.Fatalf("no chart data %s", id)
 	}
 	if err := json.Unmarshal([]byte(m[1]), &chart); err != nil {
 		t.Fatalf("chart data %q: %v", m[1], err)
 	}
-	if len(chart.Categories) != 7 || chart.Series[0].Data[4] != 1 || chart.Series[0].Data[5] != 1 || chart.Series[0].Data[6] != 1 {
-		t.Errorf("day chart = %+v", chart)
+	return chart
+}
+
+// TestDashboardTimingsAndBoundedLinks: 149 conversations handed off to the billing team by a rule, 100 answered by
+// the bot in 10 s and 49 in 100 s, with reply times; the quarter's dashboard counts by week. Figures that no list
+// filter says link at most maxDrillIDs (100) conversations, and say so.
+func TestDashboardTimingsAndBoundedLinks(t *testing.T) {
+	f, rep := newManagerFixture(t, nil)
+	now := f.clock() // 2026-12-01 09:00, a Tuesday
+	for i := range 149 {
+		at := now.Add(-time.Duration(i+1) * time.Minute)
+		first := 10 * time.Second
+		if i >= 100 {
+			first = 100 * time.Second
+		}
+		id := fmt.Sprintf("conv-%03d", i)
+		rep.add(journeystate.TranscriptRow{
+			Conversation: journeystate.Conversation{ID: id, CustomerID: "cust-" + id, Channel: "web", Owner: journeystate.OwnerQueue, Team: "billing", CreatedAt: at},
+			HandedOff:    true, Trigger: "rule:vip",
+		}, journeystate.ConversationFacts{Team: "billing", HandedOff: true, Triggers: []string{"rule:vip"}, HandoffAt: at.Add(time.Minute),
+			FirstCustomerAt: at, FirstBotReplyAt: at.Add(first), BotReplies: 2, BotReplyTime: 2 * first,
+			AgentReplies: 4, AgentReplyTime: time.Duration(4*(i+1)) * time.Second})
 	}
-	if !strings.Contains(b, `data-chart="bar" data-source="chart-days" role="img" aria-label=`) || !strings.Contains(b, "echarts.min.js") {
-		t.Errorf("the chart container or the chart library is missing")
+	_, b := f.get(t, f.session(t, bossEmail), "/console/manager?period=90d")
+	tiles := dashboardTiles(b)
+	// Mean (100×10 s + 49×100 s) / 149 = 39.6 s; p50 is rank 75 (10 s), p90 rank 135 (100 s).
+	// Agent replies: a mean of i s each, i = 1..149: mean 75 s, p50 rank 75 (75 s), p90 rank 135.
+	for label, want := range map[string][2]string{
+		"First response (bot)": {"40 s", "mean; p50 10 s, p90 1 min 40 s; first customer message to the bot's reply (149)"},
+		"Reply time (bot)":     {"40 s", "mean; p50 10 s, p90 1 min 40 s; a conversation's mean bot reply (149)"},
+		"Reply time (agent)":   {"1 min 15 s", "mean; p50 1 min 15 s, p90 2 min 15 s; a conversation's mean agent reply (149)"},
+		"Containment rate":     {"0%", "0 of 149 closed without a person"},
+		"Hand-off rate":        {"100%", "149 handed to people"},
+	} {
+		if got := tiles[label]; got[1] != want[0] || got[2] != want[1] {
+			t.Errorf("tile %s = %q %q, want %q", label, got[1], got[2], want)
+		}
 	}
-	// A channel filter narrows the figures and the links.
-	_, b = f.get(t, f.session(t, bossEmail), "/console/manager?period=30d&channel=sms")
-	if !strings.Contains(b, `<span class="label">Conversations</span> <span class="value">1</span>`) || !strings.Contains(b, "channel=sms") {
-		t.Errorf("the channel filter is not applied")
+	ids := func(link string) []string {
+		u, err := url.Parse(html.UnescapeString(link))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(u.Query().Get("ids"), ",")
 	}
-	if code, _ := f.get(t, f.session(t, bossEmail), "/console/manager?period=1y"); code != 400 {
-		t.Errorf("period=1y = %d, want 400", code)
+	// The bot's first response is behind every conversation: the link names the oldest 100, and says so.
+	link := tiles["First response (bot)"][0]
+	if got := ids(link); len(got) != 100 || got[0] != "conv-148" || got[99] != "conv-049" {
+		t.Errorf("bot first response link has %d ids from %s to %s, want the oldest 100", len(got), got[0], got[len(got)-1])
+	}
+	if !strings.Contains(b, `(link: first 100 of 149)`) {
+		t.Error("a sampled tile link does not say so")
+	}
+	// The team and the trigger rows too; the handed-off filter says its 149 exactly.
+	for _, re := range []string{`<th scope="row">billing</th>\n<td><a href="([^"]+)">149</a> <span class="muted">\(link: first 100\)</span>`,
+		`<th scope="row">rule:vip</th><td><a href="([^"]+)">149</a> <span class="muted">\(link: first 100\)</span></td><td>100%</td><td>100%</td>`} {
+		m := regexp.MustCompile(re).FindStringSubmatch(b)
+		if m == nil {
+			t.Errorf("dashboard lacks %s", re)
+			continue
+		}
+		if got := ids(m[1]); len(got) != 100 {
+			t.Errorf("%s links %d ids, want 100", re, len(got))
+		}
+	}
+	if got := tiles["Hand-off rate"][0]; got != sortedLink("/console/transcripts?from=2026-09-03&handling=handed_off&to=2026-12-01") {
+		t.Errorf("hand-off link = %q", got)
+	}
+	// By week: 90 days from Thursday 2026-09-03 are 14 ISO weeks (W36..W49); this week's row links from Monday
+	// 2026-11-30 to today, the first week's from the period's first day.
+	if chart := chartData(t, b, "chart-periods"); len(chart.Categories) != 14 || chart.Categories[0] != "2026-W36" ||
+		chart.Categories[13] != "2026-W49" || chart.Series[0].Data[13] != 149 {
+		t.Errorf("week chart = %+v", chart)
+	}
+	for _, s := range []string{`<h2 id="periods-heading">By week</h2>`,
+		`<th scope="row">2026-W49</th>
+<td><a href="/console/transcripts?from=2026-11-30&amp;to=2026-12-01">149</a></td>`,
+		`<th scope="row">2026-W36</th>
+<td>0</td>`} {
+		if !strings.Contains(b, s) {
+			t.Errorf("dashboard lacks %s", s)
+		}
 	}
 }
 
