@@ -191,7 +191,7 @@ func checkFigures(t *testing.T, name string, got Figures, w kpi_want) {
 		t.Errorf("%s: by trigger %v by stage %v; kpi_want %v %v", name, got.HandoffsByTrigger, got.HandoffsByStage, w.byTrigger, w.byStage)
 	}
 	for _, tm := range []struct {
-		what      string
+		what          string
 		got, kpi_want Timing
 	}{{"bot first response", got.BotFirstResponse, w.botFirst}, {"agent first response", got.AgentFirstResponse, w.agentFirst},
 		{"bot reply", got.BotReply, w.botReply}, {"agent reply", got.AgentReply, w.agentReply}, {"queue wait", got.QueueWait, w.queue}} {
