@@ -20,24 +20,34 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /slack/interactive", a.handleInteractive)
 }
 
+// verifiedBody reads the body of a request from Slack, at most MaxBodyBytes, and checks its signature; when it
+// reports false it has answered the request (413, 400, or 401 for a bad or stale signature).
+func (a *Adapter) verifiedBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			a.refuse(w, http.StatusRequestEntityTooLarge, "bad_event", "request body too large")
+			return nil, false
+		}
+		a.refuse(w, http.StatusBadRequest, "bad_event", "cannot read the request body")
+		return nil, false
+	}
+	if err := verify(a.opts.SigningSecret, r.Header, body, a.opts.Now()); err != nil {
+		a.log.Warn("slack: refused an unverified request", "path", r.URL.Path, "reason", err, "remote", r.RemoteAddr)
+		a.refuse(w, http.StatusUnauthorized, "bad_signature", "invalid request signature")
+		return nil, false
+	}
+	return body, true
+}
+
 // handleEvents takes one Events API delivery: limit the body, verify the signature, parse, act, answer. Slack
 // waits 3 s for the answer; the engine stores the message and starts the turn on a goroutine of its own, so the
 // answer follows the commit by milliseconds. Statuses: 200 taken (or ignored, or a duplicate: Slack's retries are
 // harmless); 400 not an event; 401 bad or stale signature (nothing is read further); 413 too large; 503 not taken,
 // Slack should retry.
 func (a *Adapter) handleEvents(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			a.refuse(w, http.StatusRequestEntityTooLarge, "bad_event", "request body too large")
-			return
-		}
-		a.refuse(w, http.StatusBadRequest, "bad_event", "cannot read the request body")
-		return
-	}
-	if err := verify(a.opts.SigningSecret, r.Header, body, a.opts.Now()); err != nil {
-		a.log.Warn("slack: refused an unverified request", "reason", err, "remote", r.RemoteAddr)
-		a.refuse(w, http.StatusUnauthorized, "bad_signature", "invalid request signature")
+	body, ok := a.verifiedBody(w, r)
+	if !ok {
 		return
 	}
 	ev, err := parseEvent(body)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -115,18 +114,8 @@ func validConvID(s string) bool {
 // parse, answer, and work the click after answering. Statuses: 200 taken or ignored; 400 malformed; 401 bad or
 // stale signature; 413 too large; 503 too many clicks being worked.
 func (a *Adapter) handleInteractive(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBodyBytes))
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			a.refuse(w, http.StatusRequestEntityTooLarge, "bad_event", "request body too large")
-			return
-		}
-		a.refuse(w, http.StatusBadRequest, "bad_event", "cannot read the request body")
-		return
-	}
-	if err := verify(a.opts.SigningSecret, r.Header, body, a.opts.Now()); err != nil {
-		a.log.Warn("slack: refused an unverified interaction", "reason", err, "remote", r.RemoteAddr)
-		a.refuse(w, http.StatusUnauthorized, "bad_signature", "invalid request signature")
+	body, ok := a.verifiedBody(w, r)
+	if !ok {
 		return
 	}
 	ia, ok, err := parseInteractionForm(body)
