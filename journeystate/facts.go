@@ -10,6 +10,8 @@ import (
 type FactsQuery struct {
 	// From and To bound CreatedAt: From <= CreatedAt < To; zero is unbounded.
 	From, To time.Time
+	// Channel, when set, keeps only the conversations on that channel.
+	Channel string
 	// After is the Cursor of the last facts of the previous page; "" for the first page.
 	After string
 	// Limit bounds the page; 0 means a store default (1000), a store may cap it (10000).

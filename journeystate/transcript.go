@@ -71,6 +71,10 @@ const (
 // MaxTranscriptIDs bounds TranscriptQuery.IDs.
 const MaxTranscriptIDs = 1000
 
+// MaxFilterValue bounds, in bytes, TranscriptQuery.Trigger and Team: a trigger ("rule:vip") or a team name is
+// short, and a longer value can only be a mistake or an attack on the list.
+const MaxFilterValue = 200
+
 // TranscriptQuery selects conversations for the transcript list. Every field set narrows the result (AND); the
 // zero value lists every conversation. Without Text the rows come newest first (CreatedAt, then id); with Text they
 // come best match first (BM25).
@@ -84,6 +88,11 @@ type TranscriptQuery struct {
 	IdleBefore time.Time
 	// AgentID: any agent who owned the conversation at some time.
 	AgentID string
+	// Trigger: any of the conversation's hand-offs had this trigger (ConversationFacts.Triggers holds it), e.g.
+	// "customer_request", "rule:vip". At most MaxFilterValue bytes.
+	Trigger string
+	// Team: the conversation's newest team (ConversationFacts.Team). At most MaxFilterValue bytes.
+	Team    string
 	Outcome string // the outcome of its close (see ValidOutcome); an open conversation has none
 	// From and To bound CreatedAt: From <= CreatedAt < To; zero is unbounded.
 	From, To time.Time

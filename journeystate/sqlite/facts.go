@@ -33,6 +33,9 @@ func (s *Store) ConversationFacts(ctx context.Context, q journeystate.FactsQuery
 	if !q.To.IsZero() {
 		where, args = append(where, `s.created_at < ?`), append(args, formatTime(q.To))
 	}
+	if q.Channel != "" {
+		where, args = append(where, `s.channel = ?`), append(args, q.Channel)
+	}
 	if q.After != "" {
 		t, id, err := journeystate.ParseFactsCursor(q.After)
 		if err != nil {

@@ -162,6 +162,19 @@ func transcriptFilters(q journeystate.TranscriptQuery) ([]string, []any, error) 
 		// be built whole first.
 		add(`EXISTS (SELECT 1 FROM conversation_agents a WHERE a.agent_id = ? AND a.conversation_id = s.conversation_id)`, q.AgentID)
 	}
+	for _, v := range []struct{ name, value string }{{"trigger", q.Trigger}, {"team", q.Team}} {
+		if len(v.value) > journeystate.MaxFilterValue {
+			return nil, nil, fmt.Errorf("%s of %d bytes, at most %d", v.name, len(v.value), journeystate.MaxFilterValue)
+		}
+	}
+	if q.Trigger != "" {
+		// A per-row probe of the row's own short JSON array, like the agent filter's: it stops with the page. A
+		// conversation never handed off has '[]' and is passed over without opening it.
+		add(`s.handoffs > 0 AND EXISTS (SELECT 1 FROM json_each(s.triggers) WHERE value = ?)`, q.Trigger)
+	}
+	if q.Team != "" {
+		add(`s.team = ?`, q.Team)
+	}
 	if q.Outcome != "" {
 		add(`s.outcome = ?`, q.Outcome)
 	}

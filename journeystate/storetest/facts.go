@@ -113,4 +113,38 @@ func testConversationFacts(t *testing.T, open func(t *testing.T) journeystate.St
 	if _, err := s.ConversationFacts(ctx, journeystate.FactsQuery{After: "garbage"}); err == nil {
 		t.Error("ConversationFacts(bad cursor) = nil error")
 	}
+
+	// The channel, alone, with the date range and across pages.
+	sms, _, err := s.OpenConversation(ctx, newCustomer(t, s, "v_facts_sms").ID, journeystate.ChannelSMS, "+15550002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(fs []journeystate.ConversationFacts) (out []string) {
+		for _, f := range fs {
+			out = append(out, f.ConversationID)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name string
+		q    journeystate.FactsQuery
+		want []string
+	}{
+		{"sms", journeystate.FactsQuery{Channel: journeystate.ChannelSMS}, []string{sms.ID}},
+		{"web", journeystate.FactsQuery{Channel: journeystate.ChannelWeb}, []string{conv.ID, other.ID}},
+		{"no such channel", journeystate.FactsQuery{Channel: "fax"}, nil},
+		{"web from the second", journeystate.FactsQuery{Channel: journeystate.ChannelWeb, From: other.CreatedAt}, []string{other.ID}},
+		{"sms before it", journeystate.FactsQuery{Channel: journeystate.ChannelSMS, To: sms.CreatedAt}, nil},
+		{"web after the first", journeystate.FactsQuery{Channel: journeystate.ChannelWeb, After: facts[0].Cursor()}, []string{other.ID}},
+		{"web, a page of one", journeystate.FactsQuery{Channel: journeystate.ChannelWeb, Limit: 1}, []string{conv.ID}},
+		{"sms after the first web one", journeystate.FactsQuery{Channel: journeystate.ChannelSMS, Limit: 1, After: facts[0].Cursor()},
+			[]string{sms.ID}},
+	} {
+		t.Run("channel "+tt.name, func(t *testing.T) {
+			page, err := s.ConversationFacts(ctx, tt.q)
+			if got := ids(page); err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("ConversationFacts(%+v) = %v, %v; want %v", tt.q, got, err, tt.want)
+			}
+		})
+	}
 }

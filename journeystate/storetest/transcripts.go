@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -220,13 +221,146 @@ func testTranscriptsFilters(t *testing.T, open func(t *testing.T) journeystate.S
 		t.Errorf("Transcripts(email) = %+v, %v; want a snippet of the email", page, err)
 	}
 
+	long := strings.Repeat("x", journeystate.MaxFilterValue+1)
 	for _, q := range []journeystate.TranscriptQuery{
 		{Handling: "maybe"}, {MinRating: 6}, {MaxRating: -1}, {Review: "meh"}, {Tags: []string{"no spaces?"}},
 		{Cursor: "not a cursor"}, {Limit: -1}, {IDs: make([]string, journeystate.MaxTranscriptIDs+1)},
+		{Trigger: long}, {Team: long},
 	} {
 		if _, err := s.Transcripts(t.Context(), q); err == nil {
 			t.Errorf("Transcripts(%+v) = nil error, want one", q)
 		}
+	}
+
+	// The hand-off trigger and team filters need conversations handed off more than once and to teams; they get a
+	// store of their own so that the fixture above stays as its comment says.
+	t.Run("trigger and team", func(t *testing.T) { testTranscriptsTriggerTeam(t, open) })
+}
+
+// handOff moves conv from the bot to the queue of team with trigger as the cause, failing the test on an error.
+func handOff(t *testing.T, s journeystate.Store, conv journeystate.Conversation, from journeystate.Owner, trigger, team string) {
+	t.Helper()
+	if _, err := s.SetOwner(t.Context(), conv.ID, journeystate.OwnerChange{From: from, Owner: journeystate.OwnerQueue,
+		Actor: journeystate.ActorBot, Cause: trigger, Team: team}); err != nil {
+		t.Fatalf("SetOwner(%s → queue of %s) = %v", from, team, err)
+	}
+}
+
+// testTranscriptsTriggerTeam checks TranscriptQuery.Trigger (any hand-off's trigger, not only the first's) and Team
+// (the newest team, kept when the conversation went back to the bot), alone, with other filters, with a search and
+// across pages.
+func testTranscriptsTriggerTeam(t *testing.T, open func(t *testing.T) journeystate.Store) {
+	s := open(t)
+	conv := func(visitor string) journeystate.Conversation {
+		return newConversation(t, s, newCustomer(t, s, visitor).ID, visitor)
+	}
+	// e: customer_request to support, agent-1 hands it back, then rule:vip to billing: triggers
+	// [customer_request, rule:vip], team billing.
+	e := conv("v_e")
+	say(t, s, e, journeystate.ActorCustomer, "a person please")
+	handOff(t, s, e, journeystate.OwnerBot, journeystate.TriggerCustomerRequest, "support")
+	move(t, s, e, journeystate.OwnerQueue, "", journeystate.OwnerAgent, "agent-1", "take")
+	move(t, s, e, journeystate.OwnerAgent, "agent-1", journeystate.OwnerBot, "", "hand back")
+	handOff(t, s, e, journeystate.OwnerBot, "rule:vip", "billing")
+	// f: rule:vip to support, closed resolved.
+	f := conv("v_f")
+	say(t, s, f, journeystate.ActorCustomer, "my invoice please")
+	handOff(t, s, f, journeystate.OwnerBot, "rule:vip", "support")
+	move(t, s, f, journeystate.OwnerQueue, "", journeystate.OwnerAgent, "agent-2", "take")
+	move(t, s, f, journeystate.OwnerAgent, "agent-2", journeystate.OwnerClosed, "", journeystate.OutcomeResolved)
+	// g: customer_request to support, and back to the bot: it keeps team support.
+	g := conv("v_g")
+	handOff(t, s, g, journeystate.OwnerBot, journeystate.TriggerCustomerRequest, "support")
+	move(t, s, g, journeystate.OwnerQueue, "", journeystate.OwnerBot, "", "fall back")
+	// h: never handed off, no team.
+	h := conv("v_h")
+	say(t, s, h, journeystate.ActorCustomer, "my invoice is fine")
+
+	name := map[string]string{e.ID: "e", f.ID: "f", g.ID: "g", h.ID: "h"}
+	names := func(ids []string) (out []string) {
+		for _, id := range ids {
+			out = append(out, cmp.Or(name[id], id))
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name string
+		q    journeystate.TranscriptQuery
+		want []string
+	}{
+		{"first trigger", journeystate.TranscriptQuery{Trigger: journeystate.TriggerCustomerRequest}, []string{g.ID, e.ID}},
+		{"a later trigger", journeystate.TranscriptQuery{Trigger: "rule:vip"}, []string{f.ID, e.ID}},
+		{"no such trigger", journeystate.TranscriptQuery{Trigger: "rule:vi"}, nil},
+		{"team", journeystate.TranscriptQuery{Team: "support"}, []string{g.ID, f.ID}},
+		{"newest team only", journeystate.TranscriptQuery{Team: "billing"}, []string{e.ID}},
+		{"no such team", journeystate.TranscriptQuery{Team: "Support"}, nil},
+		{"trigger and team", journeystate.TranscriptQuery{Trigger: "rule:vip", Team: "support"}, []string{f.ID}},
+		{"trigger and agent", journeystate.TranscriptQuery{Trigger: journeystate.TriggerCustomerRequest, AgentID: "agent-1"},
+			[]string{e.ID}},
+		{"team and outcome", journeystate.TranscriptQuery{Team: "support", Outcome: journeystate.OutcomeResolved}, []string{f.ID}},
+		{"team and ids", journeystate.TranscriptQuery{Team: "support", IDs: []string{e.ID, g.ID}}, []string{g.ID}},
+		{"trigger and search", journeystate.TranscriptQuery{Trigger: "rule:vip", Text: "invoice"}, []string{f.ID}},
+		{"team and search, nothing fits", journeystate.TranscriptQuery{Team: "billing", Text: "invoice"}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := transcriptIDs(t, s, tt.q); !slices.Equal(got, tt.want) {
+				t.Errorf("Transcripts(%+v) = %v, want %v", tt.q, names(got), names(tt.want))
+			}
+		})
+	}
+
+	// Pages: the filters hold on every page and the cursor continues where the last page ended.
+	want := []string{f.ID}
+	for i := range 7 {
+		c := conv(fmt.Sprintf("v_vip_%d", i))
+		say(t, s, c, journeystate.ActorCustomer, "invoice question")
+		handOff(t, s, c, journeystate.OwnerBot, "rule:vip", "support")
+		other := conv(fmt.Sprintf("v_other_%d", i)) // between them: one the filters leave out
+		handOff(t, s, other, journeystate.OwnerBot, "rule:vip", "sales")
+		want = append(want, c.ID)
+	}
+	slices.Reverse(want)
+	for _, tt := range []struct {
+		name string
+		q    journeystate.TranscriptQuery
+	}{
+		{"newest first", journeystate.TranscriptQuery{Trigger: "rule:vip", Team: "support", Limit: 3}},
+		{"search", journeystate.TranscriptQuery{Trigger: "rule:vip", Team: "support", Text: "invoice", Limit: 3}},
+	} {
+		t.Run("pages, "+tt.name, func(t *testing.T) {
+			var got []string
+			q := tt.q
+			for pages := 0; ; pages++ {
+				if pages > len(want) {
+					t.Fatal("more pages than rows")
+				}
+				page, err := s.Transcripts(t.Context(), q)
+				if err != nil {
+					t.Fatalf("Transcripts(%+v) = %v", q, err)
+				}
+				if len(page.Rows) > q.Limit {
+					t.Fatalf("page of %d rows, limit %d", len(page.Rows), q.Limit)
+				}
+				for _, r := range page.Rows {
+					got = append(got, r.Conversation.ID)
+				}
+				if page.Next == "" {
+					break
+				}
+				q.Cursor = page.Next
+			}
+			if tt.q.Text != "" { // best match first: the order is the ranking's, the set must be exact
+				slices.Sort(got)
+				want := slices.Sorted(slices.Values(want))
+				if !slices.Equal(got, want) {
+					t.Errorf("pages = %v, want %v in any order", names(got), names(want))
+				}
+				return
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("pages = %v, want %v", names(got), names(want))
+			}
+		})
 	}
 }
 
