@@ -406,7 +406,8 @@ func listFilter(q journeystate.TranscriptQuery) (filterForm, bool) {
 	if !q.IdleBefore.IsZero() || !day(q.From) || !day(q.To) || q.Cursor != "" {
 		return filterForm{}, false
 	}
-	f := filterForm{Channel: q.Channel, Stage: q.Stage, Handling: string(q.Handling), Agent: q.AgentID, Outcome: q.Outcome,
+	f := filterForm{Channel: q.Channel, Stage: q.Stage, Handling: string(q.Handling), Agent: q.AgentID, Trigger: q.Trigger,
+		Team: q.Team, Outcome: q.Outcome,
 		Tags: strings.Join(q.Tags, ","), Text: q.Text, Review: string(q.Review), IDs: q.IDs}
 	if !q.From.IsZero() {
 		f.From = q.From.UTC().Format(dateLayout)

@@ -116,6 +116,9 @@ func (m *memReports) Transcripts(ctx context.Context, q journeystate.TranscriptQ
 			q.Handling == journeystate.HandlingHandedOff && !r.HandedOff,
 			q.Handling == journeystate.HandlingContained && (r.HandedOff || r.Outcome == ""),
 			q.AgentID != "" && !slices.Contains(r.Agents, q.AgentID),
+			// The rows hold the first trigger only: enough for the fake's conversations.
+			q.Trigger != "" && r.Trigger != q.Trigger,
+			q.Team != "" && c.Team != q.Team,
 			q.Outcome != "" && r.Outcome != q.Outcome,
 			!q.From.IsZero() && c.CreatedAt.Before(q.From),
 			!q.To.IsZero() && !c.CreatedAt.Before(q.To),

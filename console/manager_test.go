@@ -108,6 +108,50 @@ func TestTranscriptListFilters(t *testing.T) {
 	}
 }
 
+// TestTranscriptListTriggerTeam: the trigger and team parameters reach the store, the form shows them, and the
+// next page's link and the exports keep them.
+func TestTranscriptListTriggerTeam(t *testing.T) {
+	f, rep := newManagerFixture(t, nil)
+	now := f.clock()
+	for i := range 60 {
+		rep.add(journeystate.TranscriptRow{Conversation: journeystate.Conversation{ID: fmt.Sprintf("c%03d", i), CustomerID: "cu",
+			Channel: "web", Team: "support", CreatedAt: now.Add(-time.Duration(i) * time.Minute)}, HandedOff: true, Trigger: "rule:vip"},
+			journeystate.ConversationFacts{})
+	}
+	boss := f.session(t, bossEmail)
+	code, b := f.get(t, boss, "/console/transcripts?trigger=rule:vip&team=support")
+	if code != 200 {
+		t.Fatalf("GET = %d %s", code, b)
+	}
+	want := journeystate.TranscriptQuery{Trigger: "rule:vip", Team: "support", Limit: 50}
+	if diff := cmp.Diff(want, rep.lastQuery()); diff != "" {
+		t.Errorf("query (-want +got):\n%s", diff)
+	}
+	for _, s := range []string{`name="trigger" value="rule:vip"`, `name="team" value="support"`,
+		`href="/console/transcripts.csv?team=support&amp;trigger=rule%3Avip"`} {
+		if !strings.Contains(b, s) {
+			t.Errorf("page lacks %s", s)
+		}
+	}
+	m := nextRE.FindStringSubmatch(b)
+	if m == nil {
+		t.Fatal("no next page")
+	}
+	next := strings.ReplaceAll(m[1], "&amp;", "&")
+	if code, _ := f.get(t, boss, next); code != 200 {
+		t.Fatalf("GET %s = %d", next, code)
+	}
+	if q := rep.lastQuery(); q.Trigger != "rule:vip" || q.Team != "support" || q.Cursor == "" {
+		t.Errorf("next page's query = %+v, want the trigger, the team and a cursor", q)
+	}
+	long := strings.Repeat("x", journeystate.MaxFilterValue+1)
+	for _, bad := range []string{"trigger=" + long, "team=" + long} {
+		if code, _ := f.get(t, boss, "/console/transcripts?"+bad); code != http.StatusBadRequest {
+			t.Errorf("GET ?%.20s… = %d, want 400", bad, code)
+		}
+	}
+}
+
 var nextRE = regexp.MustCompile(`href="([^"]+)" rel="next"`)
 
 func TestTranscriptPagination(t *testing.T) {

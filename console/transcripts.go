@@ -23,10 +23,10 @@ const dateLayout = "2006-01-02"
 // filterForm is the transcript filter as the form holds it (the query parameters), for re-rendering the form and
 // for building links; Query is what it asks the store.
 type filterForm struct {
-	Channel, Stage, Handling, Agent, Outcome, From, To, Tags, Text, Review string
-	MinRating, MaxRating                                                   string
-	IDs                                                                    []string
-	Query                                                                  journeystate.TranscriptQuery
+	Channel, Stage, Handling, Agent, Trigger, Team, Outcome, From, To, Tags, Text, Review string
+	MinRating, MaxRating                                                                  string
+	IDs                                                                                   []string
+	Query                                                                                 journeystate.TranscriptQuery
 }
 
 // parseFilter reads the filter from the query parameters. A parameter that does not parse is refused with a
@@ -34,11 +34,15 @@ type filterForm struct {
 func parseFilter(v url.Values) (filterForm, error) {
 	f := filterForm{
 		Channel: v.Get("channel"), Stage: v.Get("stage"), Handling: v.Get("handling"), Agent: v.Get("agent"),
-		Outcome: v.Get("outcome"), From: v.Get("from"), To: v.Get("to"), Tags: v.Get("tags"), Text: strings.TrimSpace(v.Get("q")),
+		Trigger: strings.TrimSpace(v.Get("trigger")), Team: strings.TrimSpace(v.Get("team")), Outcome: v.Get("outcome"), From: v.Get("from"), To: v.Get("to"), Tags: v.Get("tags"), Text: strings.TrimSpace(v.Get("q")),
 		Review: v.Get("review"), MinRating: v.Get("min_rating"), MaxRating: v.Get("max_rating"),
 	}
 	q := &f.Query
 	q.Channel, q.Stage, q.AgentID, q.Text = f.Channel, f.Stage, f.Agent, f.Text
+	if len(f.Trigger) > journeystate.MaxFilterValue || len(f.Team) > journeystate.MaxFilterValue {
+		return f, refuse(http.StatusBadRequest, fmt.Sprintf("A trigger or a team is at most %d characters.", journeystate.MaxFilterValue))
+	}
+	q.Trigger, q.Team = f.Trigger, f.Team
 	switch h := journeystate.Handling(f.Handling); h {
 	case "", journeystate.HandlingContained, journeystate.HandlingHandedOff:
 		q.Handling = h
@@ -126,6 +130,8 @@ func (f filterForm) values() url.Values {
 	set("stage", f.Stage)
 	set("handling", f.Handling)
 	set("agent", f.Agent)
+	set("trigger", f.Trigger)
+	set("team", f.Team)
 	set("outcome", f.Outcome)
 	set("from", f.From)
 	set("to", f.To)
