@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/journeybot/journeybot/journeystate"
@@ -92,8 +93,9 @@ type Drill struct {
 	Total int
 	IDs   []string
 	// Query is a transcript list query for them. When Exact, it selects exactly them: by its filters, or, where
-	// the filters cannot say it (a team, a hand-off trigger or stage, a timing) and they are few enough, by IDs
-	// set to all of them. When not Exact, it selects a superset (the group's filters alone) and IDs is the way in.
+	// the filters cannot say it (a hand-off stage, a timing, a first trigger that is also a later trigger of some
+	// conversation of the group) and they are few enough, by IDs set to all of them. When not Exact, it selects a
+	// superset (the group's filters, and the figure's as far as they go) and IDs is the way in.
 	Query journeystate.TranscriptQuery
 	Exact bool
 }
@@ -124,7 +126,7 @@ func ComputeKPIs(facts []journeystate.ConversationFacts, opts KPIOptions) (KPIs,
 		{&k.ByChannel, func(f *journeystate.ConversationFacts) []string { return []string{f.Channel} },
 			func(key string, q *journeystate.TranscriptQuery) { q.Channel = key }, true},
 		{&k.ByTeam, func(f *journeystate.ConversationFacts) []string { return nonEmpty(f.Team) },
-			func(string, *journeystate.TranscriptQuery) {}, false},
+			func(key string, q *journeystate.TranscriptQuery) { q.Team = key }, true},
 		{&k.ByAgent, func(f *journeystate.ConversationFacts) []string { return f.Agents },
 			func(key string, q *journeystate.TranscriptQuery) { q.AgentID = key }, true},
 		// An empty stage cannot be asked for (TranscriptQuery.Stage "" is any stage).
@@ -179,6 +181,9 @@ func figures(facts []journeystate.ConversationFacts, idx []int, q journeystate.T
 	fg := Figures{Conversations: n, HandoffsByTrigger: map[string]int{}, HandoffsByStage: map[string]int{},
 		Drill: map[string]Drill{}}
 	members := map[string]*drillAcc{}
+	// anyTrigger counts, by trigger, the conversations any of whose hand-offs had it: TranscriptQuery.Trigger's
+	// rule. A "trigger:" figure counts first triggers only, so the filter says it exactly when the two counts agree.
+	anyTrigger := map[string]int{}
 	add := func(key, id string) {
 		m := members[key]
 		if m == nil {
@@ -208,6 +213,11 @@ func figures(facts []journeystate.ConversationFacts, idx []int, q journeystate.T
 			add("handed_off", f.ConversationID)
 			fg.HandoffsByTrigger[f.Trigger()]++
 			add("trigger:"+f.Trigger(), f.ConversationID)
+			for i, tr := range f.Triggers {
+				if !slices.Contains(f.Triggers[:i], tr) {
+					anyTrigger[tr]++
+				}
+			}
 			stage := f.HandoffStage
 			if stage == "" {
 				stage = f.Stage
@@ -257,7 +267,13 @@ func figures(facts []journeystate.ConversationFacts, idx []int, q journeystate.T
 		case "ratings":
 			fq.MinRating = journeystate.MinRating
 		default:
-			fexact = false
+			// An empty trigger cannot be asked for (TranscriptQuery.Trigger "" is any).
+			if tr, ok := strings.CutPrefix(key, "trigger:"); ok && tr != "" {
+				fq.Trigger = tr
+				fexact = exact && anyTrigger[tr] == fg.HandoffsByTrigger[tr]
+			} else {
+				fexact = false
+			}
 		}
 		fg.Drill[key] = drill(m, fq, fexact, opts.MaxDrill)
 	}

@@ -126,13 +126,32 @@ func TestComputeKPIs(t *testing.T) {
 		d.Query.Handling != journeystate.HandlingHandedOff {
 		t.Errorf("sms Drill[handed_off] = %+v, kpi_want f3 by channel and handling", d)
 	}
+	// rule:vip is only ever a first trigger (f3): the trigger filter says it. customer_request is f2's first and
+	// f3's second: the filter would also select f3, so the ids say it, the filter narrowing them.
 	d = k.Total.Drill["trigger:rule:vip"]
-	if !d.Exact || !slices.Equal(d.Query.IDs, []string{"f3"}) {
-		t.Errorf("Drill[trigger:rule:vip] = %+v, kpi_want exact by the ids", d)
+	if !d.Exact || d.Query.Trigger != "rule:vip" || d.Query.IDs != nil || !slices.Equal(d.IDs, []string{"f3"}) ||
+		!d.Query.From.Equal(from) || !d.Query.To.Equal(to) {
+		t.Errorf("Drill[trigger:rule:vip] = %+v, kpi_want f3 exact by the trigger filter over the range", d)
+	}
+	d = k.Total.Drill["trigger:customer_request"]
+	if !d.Exact || d.Query.Trigger != "customer_request" || !slices.Equal(d.Query.IDs, []string{"f2"}) {
+		t.Errorf("Drill[trigger:customer_request] = %+v, kpi_want exact by the ids (f3 has it as a later trigger)", d)
+	}
+	d = k.ByChannel["sms"].Drill["trigger:rule:vip"]
+	if !d.Exact || d.Query.Trigger != "rule:vip" || d.Query.Channel != "sms" || d.Query.IDs != nil {
+		t.Errorf("sms Drill[trigger:rule:vip] = %+v, kpi_want exact by channel and trigger", d)
 	}
 	d = k.ByTeam["billing"].Drill["conversations"]
-	if !d.Exact || !slices.Equal(d.Query.IDs, []string{"f2", "f3"}) {
-		t.Errorf("billing Drill[conversations] = %+v, kpi_want exact by the ids (no team filter)", d)
+	if !d.Exact || d.Query.Team != "billing" || d.Query.IDs != nil || !slices.Equal(d.IDs, []string{"f2", "f3"}) {
+		t.Errorf("billing Drill[conversations] = %+v, kpi_want f2, f3 exact by the team filter", d)
+	}
+	d = k.ByTeam["billing"].Drill["handed_off"]
+	if !d.Exact || d.Query.Team != "billing" || d.Query.Handling != journeystate.HandlingHandedOff || d.Query.IDs != nil {
+		t.Errorf("billing Drill[handed_off] = %+v, kpi_want exact by team and handling", d)
+	}
+	d = k.ByTeam["billing"].Drill["trigger:customer_request"]
+	if !d.Exact || d.Query.Team != "billing" || d.Query.Trigger != "customer_request" || !slices.Equal(d.Query.IDs, []string{"f2"}) {
+		t.Errorf("billing Drill[trigger:customer_request] = %+v, kpi_want exact by the ids within the team", d)
 	}
 	d = k.ByAgent["a1"].Drill["ratings"]
 	if !d.Exact || d.Query.AgentID != "a1" || d.Query.MinRating != 1 || !slices.Equal(d.IDs, []string{"f2"}) {
@@ -154,6 +173,9 @@ func TestComputeKPIs(t *testing.T) {
 	}
 	if d := k.Total.Drill["bot_first_response"]; d.Total != 3 || len(d.IDs) != 1 || d.Exact || d.Query.IDs != nil {
 		t.Errorf("Drill[bot_first_response] with MaxDrill 1 = %+v, kpi_want 3 in total, 1 id, not exact", d)
+	}
+	if d := k.ByTeam["billing"].Drill["conversations"]; d.Total != 2 || len(d.IDs) != 1 || !d.Exact || d.Query.IDs != nil {
+		t.Errorf("billing Drill[conversations] with MaxDrill 1 = %+v, kpi_want 2 in total, 1 id, exact by the team", d)
 	}
 	if _, ok := k.ByPeriod["2026-03-10"]; !ok || len(k.ByPeriod) != 3 {
 		t.Errorf("ByPeriod by kpi_day = %v, kpi_want 2026-03-02, 2026-03-03, 2026-03-10", kpi_keys(k.ByPeriod))

@@ -70,17 +70,18 @@ func TestDashboardKPIs(t *testing.T) {
 	if diff := cmp.Diff(want, dashboardTiles(b)); diff != "" {
 		t.Errorf("tiles (-want +got):\n%s", diff)
 	}
-	// Hand-offs by trigger and by stage link the conversations by id (no filter says a trigger); the agent's row
-	// links the agent filter, the team's row the ids; the stage rows the stage filter.
+	// Hand-offs by trigger link the trigger filter, by stage the conversations by id (no filter says a hand-off's
+	// stage); the agent's row links the agent filter, the team's row the team filter; the stage rows the stage
+	// filter.
 	sam := f.ids[agent2Email]
 	for _, s := range []string{
-		`<th scope="row">customer_request</th><td><a href="/console/transcripts?from=2026-11-25&amp;ids=conv-b&amp;to=2026-12-01">1</a></td><td>33%</td><td>100%</td>`,
+		`<th scope="row">customer_request</th><td><a href="/console/transcripts?from=2026-11-25&amp;to=2026-12-01&amp;trigger=customer_request">1</a></td><td>33%</td><td>100%</td>`,
 		`<caption>Hand-offs by stage at the hand-off</caption>`,
 		`<th scope="row">support</th><td><a href="/console/transcripts?from=2026-11-25&amp;ids=conv-b&amp;to=2026-12-01">1</a></td>`,
 		`<th scope="row">Sam Second</th>
 <td><a href="/console/transcripts?agent=` + sam + `&amp;from=2026-11-25&amp;to=2026-12-01">1</a></td>`,
 		`<th scope="row">support</th>
-<td><a href="/console/transcripts?from=2026-11-25&amp;ids=conv-b&amp;to=2026-12-01">1</a></td>`,
+<td><a href="/console/transcripts?from=2026-11-25&amp;team=support&amp;to=2026-12-01">1</a></td>`,
 		`<th scope="row">purchase</th>
 <td><a href="/console/transcripts?from=2026-11-25&amp;stage=purchase&amp;to=2026-12-01">1</a></td>
 <td>100% (<a href="/console/transcripts?from=2026-11-25&amp;handling=contained&amp;stage=purchase&amp;to=2026-12-01">1</a>)</td>`,
@@ -188,16 +189,13 @@ func TestDashboardTimingsAndBoundedLinks(t *testing.T) {
 	if !strings.Contains(b, `(link: first 100 of 149)`) {
 		t.Error("a sampled tile link does not say so")
 	}
-	// The team and the trigger rows too; the handed-off filter says its 149 exactly.
-	for _, re := range []string{`<th scope="row">billing</th>\n<td><a href="([^"]+)">149</a> <span class="muted">\(link: first 100\)</span>`,
-		`<th scope="row">rule:vip</th><td><a href="([^"]+)">149</a> <span class="muted">\(link: first 100\)</span></td><td>100%</td><td>100%</td>`} {
-		m := regexp.MustCompile(re).FindStringSubmatch(b)
-		if m == nil {
-			t.Errorf("dashboard lacks %s", re)
-			continue
-		}
-		if got := ids(m[1]); len(got) != 100 {
-			t.Errorf("%s links %d ids, want 100", re, len(got))
+	// The team and the trigger rows say their 149 exactly by the team and trigger filters, as the handed-off
+	// filter does.
+	for _, s := range []string{`<th scope="row">billing</th>
+<td><a href="/console/transcripts?from=2026-09-03&amp;team=billing&amp;to=2026-12-01">149</a></td>`,
+		`<th scope="row">rule:vip</th><td><a href="/console/transcripts?from=2026-09-03&amp;to=2026-12-01&amp;trigger=rule%3Avip">149</a></td><td>100%</td><td>100%</td>`} {
+		if !strings.Contains(b, s) {
+			t.Errorf("dashboard lacks %s", s)
 		}
 	}
 	if got := tiles["Hand-off rate"][0]; got != sortedLink("/console/transcripts?from=2026-09-03&handling=handed_off&to=2026-12-01") {
