@@ -51,6 +51,9 @@ type Links interface {
 	LinkedConversation(ctx context.Context, kind, externalID string) (string, error)
 	// ConversationLink returns the newest external id linked to the conversation in kind, or ErrNotFound.
 	ConversationLink(ctx context.Context, kind, conversationID string) (string, error)
+	// LatestHandoff returns the packet of the conversation's newest hand-off, or ErrNotFound when it was never
+	// handed off; a packet is drawn again from it when its conversation changes owner.
+	LatestHandoff(ctx context.Context, conversationID string) (journeystate.Handoff, error)
 }
 
 var _ Links = journeystate.Store(nil)
@@ -104,8 +107,10 @@ func (a *Adapter) deskReady() bool { return a.opts.Desk != nil && a.opts.Links !
 
 // RunAgentThreads posts hand-offs and what later happens to the handed-off conversations in Slack agent threads,
 // from Desk.Subscribe, until ctx ends; then it ends the subscription and returns nil. Updates are posted one at a
-// time, in order; one that cannot be posted is logged and skipped (the store keeps the record). It returns an error
-// at once when Options.Desk or Links is missing, and nil at once when no agent channel is configured.
+// time, in order; one that cannot be posted is logged and skipped (the store keeps the record). On every owner
+// change the packet itself is drawn again (its owner line and its buttons), off the update loop (agent_packet.go).
+// It returns an error at once when Options.Desk or Links is missing, and nil at once when no agent channel is
+// configured.
 func (a *Adapter) RunAgentThreads(ctx context.Context) error {
 	if !a.deskReady() {
 		return errors.New("slack agent threads: Options.Desk and Options.Links are required")
@@ -115,6 +120,17 @@ func (a *Adapter) RunAgentThreads(ctx context.Context) error {
 	}
 	updates, stop := a.opts.Desk.Subscribe(agentUpdateBuffer)
 	defer stop()
+	packets := newPacketRefresher(a)
+	rctx, cancelPackets := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		packets.run(rctx)
+	}()
+	defer func() {
+		cancelPackets()
+		<-done
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -124,7 +140,7 @@ func (a *Adapter) RunAgentThreads(ctx context.Context) error {
 				return nil
 			}
 			uctx, cancel := context.WithTimeout(ctx, agentPostWait)
-			if err := a.agentUpdate(uctx, u); err != nil {
+			if err := a.agentUpdate(uctx, u, packets); err != nil {
 				a.log.Warn("slack: agent thread update not posted", "conversation", u.Conversation.ID,
 					"kind", string(u.Kind), "err", err)
 			}
@@ -134,14 +150,17 @@ func (a *Adapter) RunAgentThreads(ctx context.Context) error {
 }
 
 // agentUpdate posts one Update: a hand-off as a new packet, anything else in the conversation's agent thread when
-// it has one.
-func (a *Adapter) agentUpdate(ctx context.Context, u channels.Update) error {
+// it has one; an owner change also has packets draw the conversation's packet again.
+func (a *Adapter) agentUpdate(ctx context.Context, u channels.Update, packets *packetRefresher) error {
 	if u.Kind == channels.UpdateOwner && u.Handoff != nil {
-		return a.postPacket(ctx, u.Conversation, *u.Handoff)
+		// The new packet shows the owner it is posted with; a redraw still waiting would draw an older one.
+		packets.forget(cmp.Or(u.Conversation.ID, u.Handoff.ConversationID))
+		return a.postPacket(ctx, u.Conversation, *u.Handoff, ownerOf(u))
 	}
 	var line string
 	switch u.Kind {
 	case channels.UpdateOwner:
+		packets.enqueue(u)
 		if strings.HasPrefix(u.Agent.ID, slackAgentPrefix) {
 			return nil // a button in Slack did it, and its handler said so where it was clicked
 		}
@@ -167,7 +186,7 @@ func (a *Adapter) agentUpdate(ctx context.Context, u channels.Update) error {
 
 // postPacket posts the hand-off packet at the top level of the team's agent channel and links its thread to the
 // conversation. A hand-off whose team has no agent channel (and no default) is not posted.
-func (a *Adapter) postPacket(ctx context.Context, conv journeystate.Conversation, h journeystate.Handoff) error {
+func (a *Adapter) postPacket(ctx context.Context, conv journeystate.Conversation, h journeystate.Handoff, now packetOwner) error {
 	channel := a.agentChannelFor(cmp.Or(h.Team, conv.Team))
 	if channel == "" {
 		return nil
@@ -175,7 +194,7 @@ func (a *Adapter) postPacket(ctx context.Context, conv journeystate.Conversation
 	if conv.ID == "" {
 		conv.ID = h.ConversationID
 	}
-	blocks, fallback := packetBlocks(conv, h)
+	blocks, fallback := packetBlocks(conv, h, now)
 	ts, err := a.postBlocks(ctx, threadKey{Channel: channel}, fallback, blocks)
 	if err != nil {
 		return fmt.Errorf("post hand-off: %w", err)

@@ -10,6 +10,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/journeybot/journeybot/channels"
 	"github.com/journeybot/journeybot/journeystate"
 )
 
@@ -36,15 +37,105 @@ const (
 	packetLineRunes     = 280
 )
 
-// Action ids of the packet's buttons; each button's value is the conversation id.
+// Action ids of the packet's elements. A button's value is the conversation id; the Close select's option values
+// are outcomes (journeystate.ValidOutcome), so it takes the conversation id from its block's id,
+// actionsBlockPrefix+id. Packets posted before the select have a Close button (outcome resolved), which is still
+// understood.
 const (
 	actionTake     = "jb_take"
 	actionHandBack = "jb_handback"
 	actionClose    = "jb_close"
+	// actionsBlockPrefix begins the block id of a packet's actions block; the conversation id follows.
+	actionsBlockPrefix = "jb_actions:"
 )
 
-// packetBlocks returns the packet's blocks and the notification text that goes with them (escaped mrkdwn).
-func packetBlocks(conv journeystate.Conversation, h journeystate.Handoff) ([]slackapi.Block, string) {
+// closeOutcomes are the Close select's options, in the order shown.
+var closeOutcomes = []struct{ value, label string }{
+	{journeystate.OutcomeResolved, "Resolved"},
+	{journeystate.OutcomeUnresolved, "Unresolved"},
+	{journeystate.OutcomeFollowUp, "Follow up later"},
+	{journeystate.OutcomeSpam, "Spam"},
+	{journeystate.OutcomeAbandoned, "Abandoned"},
+}
+
+// packetActions is the actions block for a conversation that owner has: Take while the queue or the bot has it
+// (an agent may take over from the bot), Hand back and Close while an agent has it; nil when it is closed.
+func packetActions(convID string, owner journeystate.Owner) slackapi.Block {
+	value := clip(convID, maxButtonValue)
+	var elems []slackapi.BlockElement
+	switch owner {
+	case journeystate.OwnerQueue, journeystate.OwnerBot:
+		elems = append(elems, slackapi.NewButtonBlockElement(actionTake, value, plain("Take")).WithStyle(slackapi.StylePrimary))
+	case journeystate.OwnerAgent:
+		options := make([]*slackapi.OptionBlockObject, 0, len(closeOutcomes))
+		for _, o := range closeOutcomes {
+			options = append(options, slackapi.NewOptionBlockObject(o.value, plain(o.label), nil))
+		}
+		closeSelect := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain("Close as…"), actionClose, options...).
+			WithConfirm(slackapi.NewConfirmationBlockObject(plain("Close the conversation?"),
+				plain("The customer's next message goes to the bot."), plain("Close"), plain("Cancel")))
+		elems = append(elems, slackapi.NewButtonBlockElement(actionHandBack, value, plain("Hand back")), closeSelect)
+	default:
+		return nil
+	}
+	// A block id is at most 255 characters; a conversation id longer than maxConvIDLen is refused on a click anyway.
+	return slackapi.NewActionBlock(actionsBlockPrefix+clip(convID, maxConvIDLen), elems...)
+}
+
+// packetOwner is who has a packet's conversation now, as the packet says it.
+type packetOwner struct {
+	Owner   journeystate.Owner
+	Agent   string    // the agent's name, with OwnerAgent; "" when not known
+	Team    string    // the queue's team, with OwnerQueue
+	Since   time.Time // when the owner got the conversation; zero when not known
+	Outcome string    // with OwnerClosed
+}
+
+// ownerOf is who has the conversation after u, an Update of kind UpdateOwner.
+func ownerOf(u channels.Update) packetOwner {
+	c := u.Change
+	p := packetOwner{Owner: cmp.Or(c.Owner, u.Conversation.Owner, journeystate.OwnerQueue), Since: u.Conversation.OwnerSince,
+		Team: cmp.Or(c.Team, u.Conversation.Team)}
+	switch p.Owner {
+	case journeystate.OwnerAgent:
+		if id := cmp.Or(c.AgentID, u.Conversation.AgentID); u.Agent.ID != "" && u.Agent.ID == id {
+			p.Agent = u.Agent.Name
+		}
+	case journeystate.OwnerClosed:
+		p.Outcome = c.Cause
+	}
+	return p
+}
+
+// ownerStatus is the packet's context line saying who has the conversation now. The agent's name is not
+// journeybot's own words, so it goes in plain_text; only the date token is mrkdwn.
+func ownerStatus(p packetOwner) slackapi.Block {
+	var elems []slackapi.MixedElement
+	switch p.Owner {
+	case journeystate.OwnerQueue:
+		queue := "support"
+		if p.Team != "" {
+			queue = clip(oneLine(p.Team), 100)
+		}
+		elems = append(elems, plain("Waiting in the "+queue+" queue"))
+	case journeystate.OwnerAgent:
+		elems = append(elems, plain("With "+cmp.Or(clip(oneLine(p.Agent), 200), "an agent")))
+		if !p.Since.IsZero() {
+			elems = append(elems, slackapi.NewTextBlockObject(slackapi.MarkdownType, "since "+slackTime(p.Since), false, false))
+		}
+	case journeystate.OwnerBot:
+		elems = append(elems, plain("Back with the assistant"))
+	case journeystate.OwnerClosed:
+		elems = append(elems, plain("Closed: "+cmp.Or(clip(oneLine(p.Outcome), 100), "no outcome")))
+	default:
+		return nil
+	}
+	return slackapi.NewContextBlock("jb_owner", elems...)
+}
+
+// packetBlocks returns the packet's blocks and the notification text that goes with them (escaped mrkdwn): the
+// hand-off h of conv, who has conv now, and the buttons that make sense for that owner.
+func packetBlocks(conv journeystate.Conversation, h journeystate.Handoff, now packetOwner) ([]slackapi.Block, string) {
 	who := cmp.Or(strings.TrimSpace(h.Profile.Name), "Visitor")
 	title := "Hand-off: " + who + " on " + channelLabel(cmp.Or(h.Channel, conv.Channel))
 	blocks := []slackapi.Block{slackapi.NewHeaderBlock(plain(clip(oneLine(title), maxHeaderText)))}
@@ -78,21 +169,19 @@ func packetBlocks(conv journeystate.Conversation, h journeystate.Handoff) ([]sla
 	if lines := triedLines(h.Tried); lines != "" {
 		blocks = append(blocks, plainSections("What the bot tried:\n"+lines)...)
 	}
-	// The packet's own text is bounded above; this keeps a pathological one under the limit with its buttons.
-	if len(blocks) > maxBlocks-2 {
-		blocks = blocks[:maxBlocks-2]
+	// The packet's own text is bounded above; this keeps a pathological one under the limit with its owner line,
+	// its buttons and its footer.
+	if len(blocks) > maxBlocks-3 {
+		blocks = blocks[:maxBlocks-3]
 	}
-	value := clip(conv.ID, maxButtonValue)
-	closeButton := slackapi.NewButtonBlockElement(actionClose, value, plain("Close")).WithStyle(slackapi.StyleDanger).
-		WithConfirm(slackapi.NewConfirmationBlockObject(plain("Close the conversation?"),
-			plain("It is closed as resolved; the customer's next message goes to the bot."), plain("Close"), plain("Cancel")))
+	if st := ownerStatus(now); st != nil {
+		blocks = append(blocks, st)
+	}
+	if act := packetActions(conv.ID, now.Owner); act != nil {
+		blocks = append(blocks, act)
+	}
 	blocks = append(blocks,
-		slackapi.NewActionBlock("jb_actions",
-			slackapi.NewButtonBlockElement(actionTake, value, plain("Take")).WithStyle(slackapi.StylePrimary),
-			slackapi.NewButtonBlockElement(actionHandBack, value, plain("Hand back")),
-			closeButton),
-		slackapi.NewContextBlock("", plain(clip("Conversation "+conv.ID+" · reply in this thread once you have taken it", maxSectionText))),
-	)
+		slackapi.NewContextBlock("", plain(clip("Conversation "+conv.ID+" · reply in this thread once you have taken it", maxSectionText))))
 	fallback := escape(truncate(oneLine(title+": "+orDash(h.Reason)), 300))
 	return blocks, fallback
 }
@@ -135,6 +224,12 @@ func orDash(s string) string {
 
 // oneLine joins the lines of s with spaces.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// slackTime is t's time of day as a Slack date token, in the reader's time zone, with UTC text where tokens are
+// not rendered.
+func slackTime(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{time}|%s>", t.Unix(), t.UTC().Format("15:04 UTC"))
+}
 
 // slackDate is t as a Slack date token, shown in the reader's time zone, with UTC text where tokens are not
 // rendered.

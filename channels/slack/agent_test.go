@@ -1,6 +1,7 @@
 package slack_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -120,11 +121,32 @@ func (d *fakeDesk) recorded() []deskCall {
 	return append([]deskCall(nil), d.calls...)
 }
 
-// fakeLinks keeps links in maps, with the store's contract.
+// fakeLinks keeps links and hand-off packets in maps, with the store's contract.
 type fakeLinks struct {
-	mu     sync.Mutex
-	byExt  map[string]string
-	byConv map[string]string
+	mu       sync.Mutex
+	byExt    map[string]string
+	byConv   map[string]string
+	handoffs map[string]journeystate.Handoff // by conversation id
+}
+
+func newFakeLinks() *fakeLinks {
+	return &fakeLinks{byExt: map[string]string{}, byConv: map[string]string{}, handoffs: map[string]journeystate.Handoff{}}
+}
+
+// storeHandoff keeps h as its conversation's newest hand-off, as SetOwner does.
+func (l *fakeLinks) storeHandoff(h journeystate.Handoff) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.handoffs[h.ConversationID] = h
+}
+
+func (l *fakeLinks) LatestHandoff(_ context.Context, conv string) (journeystate.Handoff, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if h, ok := l.handoffs[conv]; ok {
+		return h, nil
+	}
+	return journeystate.Handoff{}, journeystate.ErrNotFound
 }
 
 func (l *fakeLinks) LinkConversation(_ context.Context, kind, ext, conv string) error {
@@ -167,8 +189,7 @@ type deskFixture struct {
 
 func newDeskFixture(t *testing.T, appToken string) *deskFixture {
 	t.Helper()
-	d := &deskFixture{slack: newFakeSlack(t), engine: &fakeEngine{}, desk: newFakeDesk(),
-		links: &fakeLinks{byExt: map[string]string{}, byConv: map[string]string{}}}
+	d := &deskFixture{slack: newFakeSlack(t), engine: &fakeEngine{}, desk: newFakeDesk(), links: newFakeLinks()}
 	d.slack.setUser(agentUser, fakeUser{Name: "Sam Agent"})
 	var err error
 	d.adapter, err = slack.New(context.Background(), d.engine, slack.Options{
@@ -242,6 +263,7 @@ func packet(convID, team string) journeystate.Handoff {
 func (d *deskFixture) handOff(t *testing.T, conv journeystate.Conversation, h journeystate.Handoff, channel string) apiCall {
 	t.Helper()
 	n := len(d.slack.recorded("chat.postMessage"))
+	d.links.storeHandoff(h)
 	d.desk.updates <- channels.Update{Kind: channels.UpdateOwner, Conversation: conv, Handoff: &h,
 		Change: journeystate.OwnerChange{From: journeystate.OwnerBot, Owner: journeystate.OwnerQueue, Actor: journeystate.ActorCustomer, Cause: h.Trigger}}
 	calls := d.posts(t, "the packet", func(c []apiCall) bool { return len(d.slack.recorded("chat.postMessage")) > n })
@@ -268,6 +290,10 @@ type block struct {
 		ActionID string          `json:"action_id"`
 		Value    string          `json:"value"`
 		Text     json.RawMessage `json:"text"`
+		Options  []struct {
+			Value string `json:"value"`
+		} `json:"options"`
+		Confirm json.RawMessage `json:"confirm"`
 	} `json:"elements"`
 }
 
@@ -332,12 +358,12 @@ func TestHandoffPacketIsPostedWithButtonsAndLinked(t *testing.T) {
 					}
 				}
 			}
-			want := map[string]string{"jb_take": "conv1", "jb_handback": "conv1", "jb_close": "conv1"}
+			want := map[string]string{"jb_take": "conv1"} // a queued conversation can only be taken
 			if fmt.Sprint(buttons) != fmt.Sprint(want) {
 				t.Errorf("buttons %v, want %v", buttons, want)
 			}
 			all := fmt.Sprint(texts(blocks))
-			for _, s := range []string{"asked for a refund over 500", "Wants a refund for order 1234.", "ada@example.com",
+			for _, s := range []string{"Waiting in the " + cmp.Or(tt.team, "support") + " queue", "asked for a refund over 500", "Wants a refund for order 1234.", "ada@example.com",
 				"I want my money back", "Refunds take 5 days.", "Urgency: high", "Intent: refund", "Stage: customer",
 				"Sentiment: negative", "<!date^"} {
 				if !strings.Contains(all, s) {
@@ -355,7 +381,7 @@ func TestNoAgentChannelNoPacket(t *testing.T) {
 	s := newFakeSlack(t)
 	desk := newFakeDesk()
 	a, err := slack.New(context.Background(), &fakeEngine{}, slack.Options{BotToken: "xoxb-test", APIURL: s.srv.GetAPIURL(),
-		AgentChannels: map[string]string{"billing": billingAgents}, Desk: desk, Links: &fakeLinks{byExt: map[string]string{}, byConv: map[string]string{}}})
+		AgentChannels: map[string]string{"billing": billingAgents}, Desk: desk, Links: newFakeLinks()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -582,19 +608,25 @@ func TestBadInteractionsAreRefusedAndDoNothing(t *testing.T) {
 		{name: "form that is not one", want: http.StatusBadRequest},
 		{name: "user id that would forge a key", want: http.StatusBadRequest},
 		{name: "message ts that is not one", want: http.StatusBadRequest},
+		{name: "close with an outcome that is not one", want: http.StatusBadRequest},
+		{name: "close with no outcome", want: http.StatusBadRequest},
+		{name: "close select outside a packet's block", want: http.StatusBadRequest},
 		{name: "too large", want: http.StatusRequestEntityTooLarge},
 		{name: "unknown action id", want: http.StatusOK},
 		{name: "another interaction type", want: http.StatusOK},
 	}
 	bodies := map[string][]byte{
-		"no payload":                     []byte("foo=bar"),
-		"payload not JSON":               formBody("{not json"),
-		"form that is not one":           []byte("payload=%zz"),
-		"user id that would forge a key": formBody(interactionPayload(t, "jb_take", "conv1", "U1:T2", teamID, p)),
-		"message ts that is not one":     formBody(interactionPayload(t, "jb_take", "conv1", agentUser, teamID, apiCall{Channel: p.Channel, TS: "now", Blocks: p.Blocks})),
-		"too large":                      formBody(strings.Repeat("x", 1<<20)),
-		"unknown action id":              formBody(interactionPayload(t, "jb_delete_everything", "conv1", agentUser, teamID, p)),
-		"another interaction type":       formBody(`{"type":"view_submission","user":{"id":"` + agentUser + `"}}`),
+		"no payload":                            []byte("foo=bar"),
+		"payload not JSON":                      formBody("{not json"),
+		"form that is not one":                  []byte("payload=%zz"),
+		"user id that would forge a key":        formBody(interactionPayload(t, "jb_take", "conv1", "U1:T2", teamID, p)),
+		"message ts that is not one":            formBody(interactionPayload(t, "jb_take", "conv1", agentUser, teamID, apiCall{Channel: p.Channel, TS: "now", Blocks: p.Blocks})),
+		"too large":                             formBody(strings.Repeat("x", 1<<20)),
+		"close with an outcome that is not one": formBody(closePayload(t, "deleted", "jb_actions:conv1", p)),
+		"close with no outcome":                 formBody(closePayload(t, "", "jb_actions:conv1", p)),
+		"close select outside a packet's block": formBody(closePayload(t, "spam", "conv1", p)),
+		"unknown action id":                     formBody(interactionPayload(t, "jb_delete_everything", "conv1", agentUser, teamID, p)),
+		"another interaction type":              formBody(`{"type":"view_submission","user":{"id":"` + agentUser + `"}}`),
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -842,4 +874,164 @@ func TestSocketModeClicksAreAcknowledgedAndWorked(t *testing.T) {
 		defer mu.Unlock()
 		return acks["env-click"] == 1
 	})
+}
+
+// closePayload is a block_actions payload as Slack sends it for a choice of outcome in the Close select of p, whose
+// actions block has blockID.
+func closePayload(t *testing.T, outcome, blockID string, p apiCall) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(interactionPayload(t, "jb_close", "", agentUser, teamID, p)), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["actions"] = []any{map[string]any{"type": "static_select", "action_id": "jb_close", "block_id": blockID,
+		"selected_option": map[string]any{"text": map[string]any{"type": "plain_text", "text": outcome}, "value": outcome},
+		"placeholder":     map[string]any{"type": "plain_text", "text": "Close as…"}, "action_ts": "1800000100.000001"}}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// updatesOf waits until the fake Slack has n chat.update calls and returns them.
+func (d *deskFixture) updatesOf(t *testing.T, what string, n int) []apiCall {
+	t.Helper()
+	var calls []apiCall
+	waitUntil(t, what, func() bool {
+		calls = d.slack.recorded("chat.update")
+		return len(calls) >= n
+	})
+	return calls
+}
+
+// elements returns the packet's interactive elements as "type:action_id", and the Close select's option values.
+func elements(blocks []block) (elems, outcomes []string) {
+	for _, b := range blocks {
+		if b.Type != "actions" {
+			continue
+		}
+		for _, e := range b.Elements {
+			elems = append(elems, e.Type+":"+e.ActionID)
+			for _, o := range e.Options {
+				outcomes = append(outcomes, o.Value)
+			}
+		}
+	}
+	return elems, outcomes
+}
+
+func TestPacketIsRedrawnOnEveryOwnerChange(t *testing.T) {
+	since := time.Date(2027, 3, 4, 10, 42, 0, 0, time.UTC)
+	console := channels.Agent{ID: "u-console", Name: "Sam Rivera"}
+	slackAgent := channels.Agent{ID: "slack:" + agentUser, Name: "Sam Agent"}
+	allOutcomes := []string{"resolved", "unresolved", "follow_up", "spam", "abandoned"}
+	tests := []struct {
+		name     string
+		by       channels.Agent
+		conv     journeystate.Conversation
+		change   journeystate.OwnerChange
+		line     string // the owner line, its text objects joined
+		elems    []string
+		outcomes []string
+	}{
+		{name: "back in the queue", by: console,
+			conv:   journeystate.Conversation{Owner: journeystate.OwnerQueue, Team: "support", OwnerSince: since},
+			change: journeystate.OwnerChange{From: journeystate.OwnerAgent, FromAgentID: console.ID, Owner: journeystate.OwnerQueue, Actor: journeystate.ActorAgent, Cause: "transfer"},
+			line:   "Waiting in the support queue", elems: []string{"button:jb_take"}},
+		{name: "taken in the console", by: console,
+			conv:   journeystate.Conversation{Owner: journeystate.OwnerAgent, AgentID: console.ID, Team: "billing", OwnerSince: since},
+			change: journeystate.OwnerChange{From: journeystate.OwnerQueue, Owner: journeystate.OwnerAgent, AgentID: console.ID, Actor: journeystate.ActorAgent, Cause: "take"},
+			line:   "With Sam Rivera|since <!date^" + fmt.Sprint(since.Unix()) + "^{time}|10:42 UTC>",
+			elems:  []string{"button:jb_handback", "static_select:jb_close"}, outcomes: allOutcomes},
+		{name: "taken in Slack", by: slackAgent,
+			conv:   journeystate.Conversation{Owner: journeystate.OwnerAgent, AgentID: slackAgent.ID, Team: "billing"},
+			change: journeystate.OwnerChange{From: journeystate.OwnerQueue, Owner: journeystate.OwnerAgent, AgentID: slackAgent.ID, Actor: journeystate.ActorAgent, Cause: "take"},
+			line:   "With Sam Agent", elems: []string{"button:jb_handback", "static_select:jb_close"}, outcomes: allOutcomes},
+		{name: "handed back by the dispatcher",
+			conv:   journeystate.Conversation{Owner: journeystate.OwnerBot, OwnerSince: since},
+			change: journeystate.OwnerChange{From: journeystate.OwnerQueue, Owner: journeystate.OwnerBot, Actor: journeystate.ActorSystem, Cause: "after hours"},
+			line:   "Back with the assistant", elems: []string{"button:jb_take"}},
+		{name: "closed", by: console,
+			conv:   journeystate.Conversation{Owner: journeystate.OwnerClosed, OwnerSince: since},
+			change: journeystate.OwnerChange{From: journeystate.OwnerAgent, FromAgentID: console.ID, Owner: journeystate.OwnerClosed, Actor: journeystate.ActorAgent, Cause: "resolved"},
+			line:   "Closed: resolved"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDeskFixture(t, "")
+			p := d.handOff(t, journeystate.Conversation{ID: "conv1", Team: "billing", Owner: journeystate.OwnerQueue}, packet("conv1", "billing"), billingAgents)
+			conv := tt.conv
+			conv.ID = "conv1"
+			d.desk.updates <- channels.Update{Kind: channels.UpdateOwner, Conversation: conv, Agent: tt.by, Change: tt.change}
+			got := d.updatesOf(t, "the packet's update", 1)[0]
+			if got.Channel != billingAgents || got.TS != p.TS {
+				t.Fatalf("chat.update of %s %s, want the packet %s %s", got.Channel, got.TS, billingAgents, p.TS)
+			}
+			if got.Text == "" {
+				t.Error("no fallback text")
+			}
+			blocks := parseBlocks(t, got.Blocks)
+			if blocks[0].Type != "header" || blocks[0].Text.Text != "Hand-off: Ada Lovelace on web chat" ||
+				!strings.Contains(fmt.Sprint(texts(blocks)), "Wants a refund for order 1234.") {
+				t.Errorf("the update lost the packet: %s", got.Blocks)
+			}
+			var line []string
+			for _, b := range blocks {
+				if b.BlockID == "jb_owner" {
+					for _, o := range texts([]block{b}) {
+						line = append(line, o.Text)
+					}
+				}
+			}
+			if got := strings.Join(line, "|"); got != tt.line {
+				t.Errorf("owner line %q, want %q", got, tt.line)
+			}
+			elems, outcomes := elements(blocks)
+			if fmt.Sprint(elems) != fmt.Sprint(tt.elems) || fmt.Sprint(outcomes) != fmt.Sprint(tt.outcomes) {
+				t.Errorf("elements %v with outcomes %v, want %v with %v", elems, outcomes, tt.elems, tt.outcomes)
+			}
+			for _, b := range blocks {
+				for _, e := range b.Elements {
+					if e.Type == "static_select" && (len(e.Confirm) == 0 || b.BlockID != "jb_actions:conv1") {
+						t.Errorf("Close select in block %q, confirm %s: want block jb_actions:conv1 and a confirm dialog", b.BlockID, e.Confirm)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestOwnerChangeOfAnUnlinkedConversationUpdatesNothing(t *testing.T) {
+	d := newDeskFixture(t, "")
+	p := d.handOff(t, journeystate.Conversation{ID: "conv1", Team: "billing", Owner: journeystate.OwnerQueue}, packet("conv1", "billing"), billingAgents)
+	closed := func(id string) channels.Update {
+		return channels.Update{Kind: channels.UpdateOwner, Conversation: journeystate.Conversation{ID: id, Owner: journeystate.OwnerClosed},
+			Change: journeystate.OwnerChange{From: journeystate.OwnerQueue, Owner: journeystate.OwnerClosed, Actor: journeystate.ActorSystem, Cause: "abandoned"}}
+	}
+	d.desk.updates <- closed("conv-unlinked")
+	// Packets are drawn in the order their changes came: once conv1's is, the unlinked one's has had its turn.
+	d.desk.updates <- closed("conv1")
+	d.updatesOf(t, "conv1's update", 1)
+	time.Sleep(50 * time.Millisecond) // room for a wrong update to show itself
+	if calls := d.slack.recorded("chat.update"); len(calls) != 1 || calls[0].TS != p.TS {
+		t.Errorf("chat.update calls %+v, want conv1's packet only", calls)
+	}
+}
+
+func TestCloseSelectClosesWithItsOutcome(t *testing.T) {
+	d := newDeskFixture(t, "")
+	p := d.handOff(t, journeystate.Conversation{ID: "conv1", Team: "billing"}, packet("conv1", "billing"), billingAgents)
+	if status := d.click(t, closePayload(t, "follow_up", "jb_actions:conv1", p)); status != http.StatusOK {
+		t.Fatalf("status %d, want 200", status)
+	}
+	calls := d.deskCalls(t, "the close", 1)
+	want := deskCall{Method: "Close", ConvID: "conv1", Agent: channels.Agent{ID: "slack:" + agentUser, Name: "Sam Agent"}, Outcome: "follow_up"}
+	if len(calls) != 1 || calls[0] != want {
+		t.Errorf("desk calls %+v, want %+v", calls, want)
+	}
+	posts := d.posts(t, "the outcome in the thread", func(c []apiCall) bool { return len(c) >= 2 })
+	if got := posts[1]; got.ThreadTS != p.TS || !strings.Contains(got.Blocks, "Sam Agent closed it: follow_up") {
+		t.Errorf("post %+v, want the close with its outcome in the packet's thread", got)
+	}
 }

@@ -37,7 +37,10 @@ const (
 // interaction is one click on a packet's button, as journeybot understands it.
 type interaction struct {
 	Action string // actionTake, actionHandBack or actionClose
-	ConvID string // the button's value
+	ConvID string // the button's value, or the Close select's from its block id
+	// Outcome is a Close's outcome (journeystate.ValidOutcome): the selected option's value, resolved for the
+	// Close button of packets posted before the select.
+	Outcome string
 	// TeamID, UserID and UserName are the clicker (UserName as the payload gives it, a fallback for users.info).
 	TeamID, UserID, UserName string
 	// Where is the packet's thread: its channel and its ts.
@@ -61,9 +64,9 @@ func parseInteractionForm(body []byte) (interaction, bool, error) {
 }
 
 // parseInteraction reads an interaction payload (JSON) with slack-go's InteractionCallback. It returns ok false
-// and no error for a well-formed one that is not a click on a packet's button (another type, an unknown action
-// id), and an error wrapping errBadInteraction for malformed JSON or a click whose ids are not Slack's (they become
-// parts of keys and link ids). It never panics.
+// and no error for a well-formed one that is not a click on a packet's button or Close select (another type, an
+// unknown action id), and an error wrapping errBadInteraction for malformed JSON, a click whose ids are not Slack's
+// (they become parts of keys and link ids) or a Close whose outcome is not one. It never panics.
 func parseInteraction(payload []byte) (ia interaction, ok bool, err error) {
 	var cb slackapi.InteractionCallback
 	if err := json.Unmarshal(payload, &cb); err != nil {
@@ -75,11 +78,24 @@ func parseInteraction(payload []byte) (ia interaction, ok bool, err error) {
 	for _, act := range cb.ActionCallback.BlockActions {
 		if act != nil && (act.ActionID == actionTake || act.ActionID == actionHandBack || act.ActionID == actionClose) {
 			ia.Action, ia.ConvID = act.ActionID, act.Value
+			if act.ActionID == actionClose {
+				ia.Outcome = journeystate.OutcomeResolved
+				if act.Type != slackapi.ActionType(slackapi.METButton) { // the Close select
+					var found bool
+					if ia.ConvID, found = strings.CutPrefix(act.BlockID, actionsBlockPrefix); !found {
+						ia.ConvID = "" // not a packet's block: refused below
+					}
+					ia.Outcome = act.SelectedOption.Value
+				}
+			}
 			break // one click is one action; Slack sends no more
 		}
 	}
 	if ia.Action == "" {
 		return interaction{}, false, nil
+	}
+	if ia.Action == actionClose && !journeystate.ValidOutcome(ia.Outcome) {
+		return interaction{}, false, fmt.Errorf("%w: outcome %q", errBadInteraction, ia.Outcome)
 	}
 	ia.TeamID = cmp.Or(cb.User.TeamID, cb.Team.ID)
 	ia.UserID = cb.User.ID
@@ -201,8 +217,8 @@ func (a *Adapter) act(ctx context.Context, ia interaction) {
 		_, err = a.opts.Desk.HandBack(ctx, ia.ConvID, agent)
 		done = agent.Name + " handed it back to the bot"
 	case actionClose:
-		_, err = a.opts.Desk.Close(ctx, ia.ConvID, agent, journeystate.OutcomeResolved)
-		done = agent.Name + " closed it: " + journeystate.OutcomeResolved
+		_, err = a.opts.Desk.Close(ctx, ia.ConvID, agent, ia.Outcome)
+		done = agent.Name + " closed it: " + ia.Outcome
 	}
 	if err != nil {
 		a.log.Info("slack: hand-off action refused", "action", ia.Action, "conversation", ia.ConvID, "err", err)

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/journeybot/journeybot/journeystate"
 )
 
 // FuzzParseInteraction: no payload makes the parser panic, and whatever it accepts has ids that are safe in keys
@@ -16,6 +18,10 @@ func FuzzParseInteraction(f *testing.F) {
 	for _, seed := range []string{
 		click,
 		strings.Replace(click, "jb_take", "jb_nope", 1),
+		strings.Replace(click, `{"type":"button","action_id":"jb_take","block_id":"jb_actions","value":"conv1"}`,
+			`{"type":"static_select","action_id":"jb_close","block_id":"jb_actions:conv1","selected_option":{"text":{"type":"plain_text","text":"Spam"},"value":"spam"}}`, 1),
+		strings.Replace(click, `{"type":"button","action_id":"jb_take","block_id":"jb_actions","value":"conv1"}`,
+			`{"type":"static_select","action_id":"jb_close","block_id":"jb_actions:conv1","selected_option":{"value":"deleted"}}`, 1),
 		strings.Replace(click, `"conv1"`, `"conv 1\n"`, 1),
 		strings.Replace(click, `"blocks":[`, `"blocks":[{"type":"section","text":"not an object"},`, 1),
 		`{"type":"block_actions","actions":[null]}`,
@@ -39,6 +45,8 @@ func FuzzParseInteraction(f *testing.F) {
 		switch {
 		case ia.Action != actionTake && ia.Action != actionHandBack && ia.Action != actionClose:
 			t.Errorf("action %q", ia.Action)
+		case (ia.Action == actionClose) != (ia.Outcome != "") || (ia.Outcome != "" && !journeystate.ValidOutcome(ia.Outcome)):
+			t.Errorf("action %q with outcome %q", ia.Action, ia.Outcome)
 		case !validID(ia.UserID) || !validID(ia.TeamID) || !validID(ia.Where.Channel) || !validTS(ia.Where.ThreadTS):
 			t.Errorf("ids %+v", ia)
 		case !validConvID(ia.ConvID) || strings.ContainsAny(linkID(ia.Where), " \n/"):
