@@ -353,20 +353,60 @@ func (e *Engine) say(ctx context.Context, conv journeystate.Conversation, m jour
 	return stored, nil
 }
 
-// deliverLater delivers m in the background with deliverTimeout; Shutdown waits for it.
+// deliverLater delivers m in the background with deliverTimeout, after the messages of conv queued before it: each
+// conversation has one delivery at a time, so that a customer on SMS or Slack gets an agent's messages and the
+// notices in the order they were stored. Shutdown waits for the queue.
 func (e *Engine) deliverLater(conv journeystate.Conversation, m journeystate.Message) {
 	ch := e.channel(conv.Channel)
 	if ch == nil {
 		e.log.Warn("deliver: no channel registered", "channel", conv.Channel)
 		return
 	}
-	e.deliveries.Add(1)
-	go func() {
-		defer e.deliveries.Done()
-		ctx, cancel := context.WithTimeout(e.base, deliverTimeout)
-		defer cancel()
-		if err := ch.Deliver(ctx, conv, m); err != nil {
-			e.log.Warn("deliver message", "channel", conv.Channel, "conversation", conv.ID, "author", m.Author, "err", err)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	q := e.outboxes[conv.ID]
+	if q == nil {
+		q = &outbox{}
+		e.outboxes[conv.ID] = q
+	}
+	q.pending = append(q.pending, delivery{conv: conv, msg: m, ch: ch})
+	if !q.running {
+		q.running = true
+		e.deliveries.Add(1)
+		go e.drain(conv.ID)
+	}
+}
+
+// outbox is one conversation's messages waiting to be delivered in the background.
+type outbox struct {
+	pending []delivery
+	running bool
+}
+
+type delivery struct {
+	conv journeystate.Conversation
+	msg  journeystate.Message
+	ch   channels.Channel
+}
+
+// drain delivers the conversation's queued messages one after another until none is left.
+func (e *Engine) drain(convID string) {
+	defer e.deliveries.Done()
+	for {
+		e.mu.Lock()
+		q := e.outboxes[convID]
+		if len(q.pending) == 0 {
+			delete(e.outboxes, convID)
+			e.mu.Unlock()
+			return
 		}
-	}()
+		d := q.pending[0]
+		q.pending = q.pending[1:]
+		e.mu.Unlock()
+		ctx, cancel := context.WithTimeout(e.base, deliverTimeout)
+		if err := d.ch.Deliver(ctx, d.conv, d.msg); err != nil {
+			e.log.Warn("deliver message", "channel", d.conv.Channel, "conversation", d.conv.ID, "author", d.msg.Author, "err", err)
+		}
+		cancel()
+	}
 }

@@ -113,8 +113,10 @@ type Engine struct {
 	closing    bool
 	receiving  sync.WaitGroup // Receives past their closing check
 	turns      sync.WaitGroup
-	// deliveries are the messages of agents and notices being delivered in the background (say).
+	// deliveries are the messages of agents and notices being delivered in the background (say), from outboxes,
+	// one queue per conversation (under mu).
 	deliveries sync.WaitGroup
+	outboxes   map[string]*outbox
 	updates    updates
 	// consentLocks serialise the consent changes of one channel user (see SetConsent).
 	consentLocks [consentStripes]sync.Mutex
@@ -163,6 +165,7 @@ func New(cfg Config) *Engine {
 		log:        cfg.Logger,
 		channels:   make(map[string]channels.Channel),
 		convs:      make(map[string]*convState),
+		outboxes:   make(map[string]*outbox),
 		base:       base,
 		cancel:     cancel,
 	}

@@ -565,3 +565,59 @@ func TestDispatchClosesTheBotsIdleConversations(t *testing.T) {
 	}
 	f.ch.none(t, 100*time.Millisecond) // the customer left: nothing is sent
 }
+
+// slowFirst is a web channel whose first delivery takes a while: later messages must still arrive after it.
+type slowFirst struct {
+	mu   sync.Mutex
+	n    int
+	got  []string
+	done chan struct{}
+	want int
+}
+
+func (s *slowFirst) Name() string { return journeystate.ChannelWeb }
+
+func (s *slowFirst) Deliver(_ context.Context, _ journeystate.Conversation, m journeystate.Message) error {
+	s.mu.Lock()
+	s.n++
+	first := s.n == 1
+	s.mu.Unlock()
+	if first {
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.got = append(s.got, m.Text)
+	if len(s.got) == s.want {
+		close(s.done)
+	}
+	return nil
+}
+
+func TestAgentMessagesAreDeliveredInOrder(t *testing.T) {
+	f := newFixture(t, nil, withHandoff(t, nil))
+	r := f.say(t, inbound("v1", "m1", "real person please"))
+	f.handedOff(t, r.Conversation.ID, journeystate.TriggerCustomerRequest)
+	slow := &slowFirst{done: make(chan struct{}), want: 4}
+	f.engine.Register(slow)
+	ctx := context.Background()
+	if _, err := f.engine.Take(ctx, r.Conversation.ID, sam); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"one", "two", "three"} {
+		if _, err := f.engine.Reply(ctx, r.Conversation.ID, sam, text, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-slow.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("not everything was delivered")
+	}
+	want := []string{"Sam joined the conversation.", "one", "two", "three"}
+	slow.mu.Lock()
+	defer slow.mu.Unlock()
+	if strings.Join(slow.got, "|") != strings.Join(want, "|") {
+		t.Errorf("delivered %q, want %q", slow.got, want)
+	}
+}
