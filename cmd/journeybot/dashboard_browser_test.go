@@ -27,7 +27,8 @@ func TestBrowserDashboardWithDemoData(t *testing.T) {
 		chromedp.SendKeys("#email", demoUsers[1].Email),
 		chromedp.SendKeys("#password", demoUsers[1].Password),
 		chromedp.Click(role("button", "Sign in"), byRole("button", "Sign in")),
-		chromedp.WaitVisible("main"),
+		// The sign-in page has a main too: wait for the workspace it redirects to, or the next navigation races it.
+		chromedp.WaitVisible(role("heading", "Your status"), byRole("heading", "Your status")),
 	)
 	// chartsDrawn waits until every chart container of the page holds a canvas or an svg.
 	chartsDrawn := func(page string) {
@@ -75,7 +76,8 @@ func TestBrowserDashboardWithDemoData(t *testing.T) {
 	screenshot(t, ctx, "journeys")
 
 	do(t, ctx, "open a transcript", chromedp.Navigate(s.URL()+"/console/transcripts?handling=handed_off"),
-		chromedp.Click(`main table a[href^="/console/transcripts/"]`), chromedp.WaitVisible("main"))
+		chromedp.Click(`main table a[href^="/console/transcripts/"]`),
+		chromedp.WaitVisible(role("heading", "Timeline across channels"), byRole("heading", "Timeline across channels")))
 	text = evaluate[string](t, ctx, `document.querySelector('main').textContent`)
 	if !strings.Contains(text, "hand") {
 		t.Errorf("the transcript of a handed-off conversation does not show its hand-off:\n%.2000s", text)
