@@ -262,6 +262,15 @@ func DefaultConfig() Config {
 // A local server that needs no key (Ollama, llama.cpp) is switched on with any key, as in OpenAI's SDKs.
 func (c Config) ModelEnabled() bool { return c.Model.APIKey != "" }
 
+// names returns the name of each element of xs: how String shows a list section.
+func names[T any](xs []T, name func(T) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = name(x)
+	}
+	return out
+}
+
 // String lists every key and its value, one "key = value" per line with text quoted, and secrets redacted.
 func (c Config) String() string {
 	var b strings.Builder
@@ -273,37 +282,17 @@ func (c Config) String() string {
 		case string, []string:
 			fmt.Fprintf(&b, "%s = %q\n", f.key, x)
 		case []api.Token:
-			names := make([]string, len(x))
-			for i, t := range x {
-				names[i] = t.Name
-			}
-			fmt.Fprintf(&b, "%s = %q\n", f.key, names)
+			fmt.Fprintf(&b, "%s = %q\n", f.key, names(x, func(e api.Token) string { return e.Name }))
 		case []redact.Rule:
-			names := make([]string, len(x))
-			for i, r := range x {
-				names[i] = r.Name
-			}
-			fmt.Fprintf(&b, "%s = %q\n", f.key, names)
+			fmt.Fprintf(&b, "%s = %q\n", f.key, names(x, func(e redact.Rule) string { return e.Name }))
 		case []routing.Team:
-			names := make([]string, len(x))
-			for i, t := range x {
-				names[i] = t.Name
-			}
-			fmt.Fprintf(&b, "%s = %q\n", f.key, names)
+			fmt.Fprintf(&b, "%s = %q\n", f.key, names(x, func(e routing.Team) string { return e.Name }))
 		case []bot.HandoffRule:
-			names := make([]string, len(x))
-			for i, r := range x {
-				names[i] = r.Name
-			}
-			fmt.Fprintf(&b, "%s = %q\n", f.key, names)
+			fmt.Fprintf(&b, "%s = %q\n", f.key, names(x, func(e bot.HandoffRule) string { return e.Name }))
 		case []CannedReply:
 			fmt.Fprintf(&b, "%s = %d replies\n", f.key, len(x))
 		case []bot.HTTPTool:
-			names := make([]string, len(x))
-			for i, t := range x {
-				names[i] = t.Name
-			}
-			fmt.Fprintf(&b, "%s = %q\n", f.key, names)
+			fmt.Fprintf(&b, "%s = %q\n", f.key, names(x, func(e bot.HTTPTool) string { return e.Name }))
 		case map[string]Secret:
 			continue
 		case journeystate.JourneyMap:
