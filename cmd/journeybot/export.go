@@ -122,73 +122,61 @@ type eventSource interface {
 	ScanCaseEvents(ctx context.Context, afterCustomer string, afterSeq int64, limit int) ([]journeystate.Event, error)
 }
 
-// logEvents iterates the whole journey log in Seq order, a page at a time.
+// paged iterates what page returns, a page at a time after the last element of the previous page, until a page
+// comes back short: the exports stream whatever the size of the store.
+func paged[T any](page func(last *T) ([]T, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var last *T
+		for {
+			items, err := page(last)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if len(items) < exportPage {
+				return
+			}
+			last = &items[len(items)-1]
+		}
+	}
+}
+
+// logEvents iterates the whole journey log in Seq order.
 func logEvents(ctx context.Context, s eventSource) iter.Seq2[journeystate.Event, error] {
-	return func(yield func(journeystate.Event, error) bool) {
-		for after := int64(0); ; {
-			page, err := s.ScanEvents(ctx, after, exportPage)
-			if err != nil {
-				yield(journeystate.Event{}, err)
-				return
-			}
-			for _, ev := range page {
-				if !yield(ev, nil) {
-					return
-				}
-			}
-			if len(page) < exportPage {
-				return
-			}
-			after = page[len(page)-1].Seq
+	return paged(func(last *journeystate.Event) ([]journeystate.Event, error) {
+		after := int64(0)
+		if last != nil {
+			after = last.Seq
 		}
-	}
+		return s.ScanEvents(ctx, after, exportPage)
+	})
 }
 
-// caseEvents iterates the journey log grouped by customer, a page at a time, as XES wants it.
+// caseEvents iterates the journey log grouped by customer, as XES wants it.
 func caseEvents(ctx context.Context, s eventSource) iter.Seq2[journeystate.Event, error] {
-	return func(yield func(journeystate.Event, error) bool) {
-		customer, seq := "", int64(0)
-		for {
-			page, err := s.ScanCaseEvents(ctx, customer, seq, exportPage)
-			if err != nil {
-				yield(journeystate.Event{}, err)
-				return
-			}
-			for _, ev := range page {
-				if !yield(ev, nil) {
-					return
-				}
-			}
-			if len(page) < exportPage {
-				return
-			}
-			last := page[len(page)-1]
-			customer, seq = last.CustomerID, last.Seq
+	return paged(func(last *journeystate.Event) ([]journeystate.Event, error) {
+		if last == nil {
+			return s.ScanCaseEvents(ctx, "", 0, exportPage)
 		}
-	}
+		return s.ScanCaseEvents(ctx, last.CustomerID, last.Seq, exportPage)
+	})
 }
 
-// factsRows iterates the conversations' facts of q, a page at a time.
+// factsRows iterates the conversations' facts of q.
 func factsRows(ctx context.Context, s journeystate.Store, q journeystate.FactsQuery) iter.Seq2[journeystate.ConversationFacts, error] {
-	return func(yield func(journeystate.ConversationFacts, error) bool) {
-		q.Limit = exportPage
-		for {
-			page, err := s.ConversationFacts(ctx, q)
-			if err != nil {
-				yield(journeystate.ConversationFacts{}, err)
-				return
-			}
-			for _, f := range page {
-				if !yield(f, nil) {
-					return
-				}
-			}
-			if len(page) < exportPage {
-				return
-			}
-			q.After = page[len(page)-1].Cursor()
+	q.Limit = exportPage
+	return paged(func(last *journeystate.ConversationFacts) ([]journeystate.ConversationFacts, error) {
+		if last != nil {
+			q.After = last.Cursor()
 		}
-	}
+		return s.ConversationFacts(ctx, q)
+	})
 }
 
 // factsHeader is the CSV export's header: one row per conversation with its KPIs; durations in seconds.
