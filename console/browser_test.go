@@ -20,6 +20,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/journeybot/journeybot/internal/browsertest"
+
 	"github.com/journeybot/journeybot/channels"
 	"github.com/journeybot/journeybot/console"
 	"github.com/journeybot/journeybot/journeystate"
@@ -28,36 +30,11 @@ import (
 // browserWait bounds each browser step and each poll; a deadline against hangs, not a speed claim.
 const browserWait = 30 * time.Second
 
-// newBrowser starts headless Chromium with a fresh profile and returns a context for one tab, or skips the test
-// when there is no Chromium (Debian/Ubuntu: apt-get install chromium; or set JOURNEYBOT_TEST_CHROMIUM).
+// newBrowser starts headless Chromium for one test (browsertest.New), or skips the test when there is none, with
+// the console and runtime events on.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	path := os.Getenv("JOURNEYBOT_TEST_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("skipping browser test: no Chromium at %s (install chromium or set JOURNEYBOT_TEST_CHROMIUM)", path)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.DisableGPU,
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil { // starts the browser, bound to ctx
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := browsertest.New(t, 1280, 900)
 	// Log and Runtime report CSP violations and uncaught exceptions.
 	for _, cmd := range []cdp.Command[cdp.Empty, cdp.Empty]{log.Enable, runtime.Enable} {
 		if _, err := chromedp.Call(ctx, cmd, cdp.Empty{}); err != nil {

@@ -7,46 +7,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/journeybot/journeybot/internal/browsertest"
 )
 
 // browserWait bounds each browser step and each poll; a deadline against hangs, not a speed claim.
 const browserWait = 30 * time.Second
 
-// newBrowser starts headless Chromium with a fresh profile and returns a context for one tab, or skips the test
-// when there is no Chromium (Debian/Ubuntu: apt-get install chromium; or set JOURNEYBOT_TEST_CHROMIUM).
+// newBrowser starts headless Chromium for one test (browsertest.New), or skips the test when there is none.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	path := os.Getenv("JOURNEYBOT_TEST_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("skipping browser test: no Chromium at %s", path)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.DisableGPU,
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil { // starts the browser, bound to ctx
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
+	return browsertest.New(t, 800, 600)
 }
 
 // navigate loads url in the tab.

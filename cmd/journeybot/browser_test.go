@@ -17,7 +17,9 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/chromedp"
+
 	"github.com/google/go-cmp/cmp"
+	"github.com/journeybot/journeybot/internal/browsertest"
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/journeybot/journeybot/bot/llm/llmtest"
@@ -27,45 +29,10 @@ import (
 const browserWait = 30 * time.Second
 
 // chromiumPath returns the browser to drive, or skips the test saying how to get one.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("JOURNEYBOT_TEST_CHROMIUM"); p != "" {
-		return p
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	t.Skip("skipping browser test: no Chromium. Install it (Debian/Ubuntu: apt-get install chromium) " +
-		"or set JOURNEYBOT_TEST_CHROMIUM to the browser's path")
-	return ""
-}
+func chromiumPath(t *testing.T) string { return browsertest.Path(t) }
 
 // newBrowser starts headless Chromium with a fresh profile and returns a context for one tab; Cleanup closes it.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	profile := t.TempDir() // removed after the browser has exited: Cleanup runs last-registered first
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.DisableGPU,
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1100, 800),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-	})
-	// The first call starts the browser and binds its life to ctx, so it gets no timeout of its own.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
+func newBrowser(t *testing.T) context.Context { return browsertest.New(t, 1100, 800) }
 
 // do runs browser steps with a deadline.
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
