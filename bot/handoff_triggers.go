@@ -16,8 +16,8 @@ import (
 // the hand-off config (stage, intent, negative sentiment, answers the bot could not give, a trait), and what a
 // customer leaves while they wait (takeContact). The model's own trigger is the handoff_to_agent tool.
 
-// ruleEvents is how many of the customer's newest events the rules read: enough for the conversation's intents
-// and the hand-offs of the rule cooldown, little enough for a read on every turn.
+// ruleEvents is how many of the customer's newest events the rules read at least: enough for the conversation's
+// intents and the hand-offs of the rule cooldown, little enough for a read on every turn.
 const ruleEvents = 100
 
 // handoffFacts is what rules are checked against.
@@ -138,9 +138,10 @@ func (e *Engine) ruleFiredRecently(events []journeystate.Event, rule HandoffRule
 }
 
 // triggerBefore decides, before the bot answers, whether a person should: the customer asked for one (a phrase, or
-// the request intent detected in this turn) or a rule holds. ok false: the bot answers.
+// the request intent detected in this turn) or a rule holds. ok false: the bot answers. It reads the customer's
+// events through recent, which the prompt's timeline then reuses.
 func (e *Engine) triggerBefore(ctx context.Context, conv journeystate.Conversation, cust journeystate.Customer,
-	window, question []journeystate.Message) (HandoffRequest, bool) {
+	window, question []journeystate.Message, recent *recentEvents) (HandoffRequest, bool) {
 	h := e.cfg.Handoff
 	if !h.Enabled {
 		return HandoffRequest{}, false
@@ -154,7 +155,7 @@ func (e *Engine) triggerBefore(ctx context.Context, conv journeystate.Conversati
 	if h.RequestIntent == "" && len(h.Rules) == 0 {
 		return HandoffRequest{}, false // nothing below needs the customer's events: spare every turn the read
 	}
-	events, err := e.cfg.Store.Events(ctx, journeystate.EventQuery{CustomerID: cust.ID, Limit: ruleEvents, Newest: true})
+	events, err := recent.get(ctx)
 	if err != nil {
 		e.log.Warn("hand-off rules: load events", "conversation", conv.ID, "err", err)
 		return HandoffRequest{}, false

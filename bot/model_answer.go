@@ -67,9 +67,10 @@ func (e *Engine) modelAnswer(ctx context.Context, conv journeystate.Conversation
 		data.Traits, data.Memory, data.FactKeys = nil, journeystate.Memory{}, nil
 	}
 	if e.cfg.TimelineTokens > 0 && !public {
-		events, err := e.cfg.Store.Events(mctx, journeystate.EventQuery{
-			CustomerID: cust.ID, Limit: e.cfg.TimelineEvents, Newest: true,
-		})
+		events, err := rec.events.get(mctx)
+		if len(events) > e.cfg.TimelineEvents {
+			events = events[len(events)-e.cfg.TimelineEvents:]
+		}
 		if err != nil {
 			// The customer is better served by an answer without their timeline than by none.
 			e.log.Warn("turn: load timeline", "conversation", conv.ID, "err", err)

@@ -42,6 +42,34 @@ type turnRecord struct {
 	handoff HandoffRequest
 	// unknown: the answer could not answer the question (llm.Response.Unknown, or cannotAnswer).
 	unknown bool
+	// events are the customer's newest events, read once for the hand-off rules and the prompt's timeline.
+	events *recentEvents
+}
+
+// recentEvents reads the customer's newest events the first time a turn needs them (the hand-off rules, the
+// prompt's timeline), and hands the same ones to whatever needs them after.
+type recentEvents struct {
+	load   func(context.Context) ([]journeystate.Event, error)
+	done   bool
+	events []journeystate.Event
+	err    error
+}
+
+func (r *recentEvents) get(ctx context.Context) ([]journeystate.Event, error) {
+	if !r.done {
+		r.events, r.err = r.load(ctx)
+		r.done = true
+	}
+	return r.events, r.err
+}
+
+// newestEvents returns the turn's reader of the customer's newest events: as many as the timeline weighs, and at
+// least what the rules read.
+func (e *Engine) newestEvents(customerID string) *recentEvents {
+	return &recentEvents{load: func(ctx context.Context) ([]journeystate.Event, error) {
+		return e.cfg.Store.Events(ctx, journeystate.EventQuery{CustomerID: customerID,
+			Limit: max(e.cfg.TimelineEvents, ruleEvents), Newest: true})
+	}}
 }
 
 // unansweredWindow is how many of a conversation's newest messages a turn reads, at most, to find the ones no reply
@@ -146,7 +174,7 @@ func (e *Engine) turn(convID string, fresh bool) (done bool) {
 		onDelta = func(text string) { streamer.StreamDelta(conv, replyID, text) }
 	}
 
-	rec := turnRecord{}
+	rec := turnRecord{events: e.newestEvents(cust.ID)}
 	for _, m := range question {
 		rec.AnsweredIDs = append(rec.AnsweredIDs, m.ID)
 	}
@@ -157,7 +185,7 @@ func (e *Engine) turn(convID string, fresh bool) (done bool) {
 			cust.Stage = stage
 		}
 	}
-	if req, ok := e.triggerBefore(lctx, conv, cust, window, question); ok {
+	if req, ok := e.triggerBefore(lctx, conv, cust, window, question, rec.events); ok {
 		return e.handOffTurn(conv, req, last, &rec, started)
 	}
 	answer := e.answer(ctx, conv, cust, history, joinText(question), onDelta, &rec)
